@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import { BatchWriter } from './batch-writer';
+
+describe(BatchWriter.name, () => {
+  it('writes up to maxBatch items in one call, and the rest in the next', async () => {
+    const calls: number[][] = [];
+    const w = new BatchWriter<number, string>(async (items) => {
+      calls.push(items);
+      return `batch${calls.length}`;
+    }, { flushMs: 1000, maxBatch: 3 });
+    const results = await Promise.all([1, 2, 3, 4].map((n) => w.add(n)));
+    await w.flush();
+    expect(calls).toEqual([[1, 2, 3], [4]]);
+    expect(results).toEqual(['batch1', 'batch1', 'batch1', 'batch2']);
+  });
+
+  it('flushes a partial batch after flushMs', async () => {
+    const calls: number[][] = [];
+    const w = new BatchWriter<number, void>(async (items) => void calls.push(items), { flushMs: 5, maxBatch: 100 });
+    await Promise.all([w.add(1), w.add(2)]);
+    expect(calls).toEqual([[1, 2]]);
+  });
+
+  it('keeps one write in flight and batches what arrives meanwhile', async () => {
+    let release!: () => void;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const calls: number[][] = [];
+    const w = new BatchWriter<number, void>(async (items) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      calls.push(items);
+      if (calls.length === 1) await new Promise<void>((r) => (release = r));
+      inFlight--;
+    }, { flushMs: 1, maxBatch: 1 });
+    const first = w.add(1);
+    const rest = [w.add(2), w.add(3)];
+    release();
+    await Promise.all([first, ...rest]);
+    expect(maxInFlight).toBe(1);
+    expect(calls.flat()).toEqual([1, 2, 3]);
+  });
+
+  it('rejects every item of a failed batch, and goes on with the next', async () => {
+    let fail = true;
+    const w = new BatchWriter<number, string>(async () => {
+      if (fail) throw new Error('db down');
+      return 'ok';
+    }, { flushMs: 1, maxBatch: 10 });
+    await expect(Promise.all([w.add(1), w.add(2)])).rejects.toThrow('db down');
+    fail = false;
+    await expect(w.add(3)).resolves.toBe('ok');
+  });
+});

@@ -1,0 +1,128 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { formatIssues, isLineState, parseTelemetry, parseTopic, type ProductionData } from '@lm/protocol';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { LinesService } from '../lines/lines.service';
+import { RealtimeService } from '../realtime/realtime.service';
+import { BatchWriter } from './batch-writer';
+import { DeadLettersRepository } from './dead-letters.repository';
+import { TelemetryRepository, rowKey, type TelemetryRow } from './telemetry.repository';
+
+const MAX_DEAD_LETTER_PAYLOAD = 4096;
+const DEAD_LETTER_LOG_INTERVAL_MS = 10_000;
+
+export interface IngestStats {
+  received: number;
+  stored: number;
+  duplicates: number;
+  dead_lettered: number;
+  write_errors: number;
+  queued: number;
+}
+
+/** Ingest: validate -> batch into PostgreSQL -> broadcast what was committed. Bad input is dead-lettered. */
+@Injectable()
+export class TelemetryService implements OnApplicationShutdown {
+  private readonly logger = new Logger(TelemetryService.name);
+  private readonly writer: BatchWriter<TelemetryRow, Set<string>>;
+  private readonly stats = { received: 0, stored: 0, duplicates: 0, dead_lettered: 0, write_errors: 0 };
+  private deadLetterLog = { lastAt: 0, suppressed: 0 };
+
+  constructor(
+    private readonly repo: TelemetryRepository,
+    private readonly deadLetters: DeadLettersRepository,
+    private readonly lines: LinesService,
+    private readonly realtime: RealtimeService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.writer = new BatchWriter((rows) => this.repo.insertBatch(rows), {
+      flushMs: config.ingest.flushIntervalMs,
+      maxBatch: config.ingest.maxBatchRows,
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.writer.flush();
+  }
+
+  ingestStats(): IngestStats {
+    return { ...this.stats, queued: this.writer.queued };
+  }
+
+  /**
+   * One telemetry message. `value` is the payload as decoded by the transport (a string when it was not
+   * JSON), `raw` the bytes as received (kept in dead letters).
+   */
+  async ingestTelemetry(topic: string, value: unknown, raw: Buffer, receivedAt = new Date()): Promise<void> {
+    this.stats.received++;
+    const parsed = parseTopic(topic);
+    if (!parsed) return this.deadLetter(topic, raw, 'topic is not plant/lines/{line_id}/telemetry', receivedAt);
+    const lineId = parsed.lineId;
+    if (!this.lines.isRegistered(lineId)) return this.deadLetter(topic, raw, `unknown line "${lineId}"`, receivedAt);
+    if (typeof value === 'string') return this.deadLetter(topic, raw, 'payload is not a JSON object', receivedAt);
+    const result = parseTelemetry(value, receivedAt.getTime());
+    if (!result.ok) return this.deadLetter(topic, raw, formatIssues(result.issues), receivedAt);
+
+    const rows: TelemetryRow[] = result.readings.map((r) => ({ ...r, lineId, backfill: result.backfill, receivedAt }));
+    let inserted: Set<string>[];
+    try {
+      inserted = await Promise.all(rows.map((row) => this.writer.add(row)));
+    } catch (err) {
+      this.stats.write_errors++;
+      throw err;
+    }
+    rows.forEach((row, i) => {
+      // The batch's set of inserted keys is shared by its rows: the first row with a key claims it, so
+      // a duplicate that arrived within the same batch is not broadcast twice.
+      if (!inserted[i].delete(rowKey(row.lineId, row.time))) {
+        this.stats.duplicates++;
+        return;
+      }
+      this.stats.stored++;
+      // Backfill is history, not the live picture.
+      if (!row.backfill) this.publishLive(row);
+    });
+  }
+
+  /** `plant/lines/{id}/status` `{state}` (retained; the device's will says offline). */
+  async ingestStatus(topic: string, value: unknown, raw: Buffer, receivedAt = new Date()): Promise<void> {
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.kind !== 'status') return this.deadLetter(topic, raw, 'topic is not plant/lines/{line_id}/status', receivedAt);
+    if (!this.lines.isRegistered(parsed.lineId)) return this.deadLetter(topic, raw, `unknown line "${parsed.lineId}"`, receivedAt);
+    const state = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).state : undefined;
+    if (!isLineState(state)) return this.deadLetter(topic, raw, 'state: must be running, stopped, fault or offline', receivedAt);
+    const status = this.lines.recordStatus(parsed.lineId, state, receivedAt);
+    if (status) this.realtime.publish('line_status', status, parsed.lineId, status.since);
+  }
+
+  private publishLive(row: TelemetryRow): void {
+    const data: ProductionData = {
+      production_line_id: row.lineId,
+      body_temperatures: row.body_temperatures,
+      diameter: row.diameter,
+      line_speed: row.line_speed,
+      melt_pressure: row.melt_pressure,
+      screw_speed: row.screw_speed,
+    };
+    const timestamp = row.time.toISOString();
+    this.lines.recordLatest({ ...data, timestamp });
+    this.realtime.publish('production_data', data, row.lineId, timestamp);
+  }
+
+  private async deadLetter(topic: string, raw: Buffer, reason: string, receivedAt: Date): Promise<void> {
+    this.stats.dead_lettered++;
+    // Logged at a limited rate: a device spewing garbage must not flood the log.
+    const now = Date.now();
+    if (now - this.deadLetterLog.lastAt >= DEAD_LETTER_LOG_INTERVAL_MS) {
+      const more = this.deadLetterLog.suppressed ? ` (+${this.deadLetterLog.suppressed} more since the last report)` : '';
+      this.logger.warn(`Dead letter on ${topic.slice(0, 200)}: ${reason.slice(0, 300)}${more}`);
+      this.deadLetterLog = { lastAt: now, suppressed: 0 };
+    } else this.deadLetterLog.suppressed++;
+    await this.deadLetters.insert({
+      receivedAt,
+      topic: topic.slice(0, 1024),
+      payload: raw.subarray(0, MAX_DEAD_LETTER_PAYLOAD).toString('utf8'),
+      payloadSize: raw.length,
+      reason: reason.slice(0, 2000),
+    });
+  }
+}

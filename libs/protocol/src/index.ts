@@ -1,0 +1,5 @@
+export * from './version';
+export * from './codes';
+export * from './topics';
+export * from './telemetry';
+export * from './messages';

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../apps/api/src/database/data-source-options';
+import { TelemetryRepository, rowKey, type TelemetryRow } from '../../apps/api/src/telemetry/telemetry.repository';
+import { createTestDatabase } from '../support/database';
+
+const row = (lineId: string, time: string, diameter: number, extra: Partial<TelemetryRow> = {}): TelemetryRow => ({
+  lineId,
+  time: new Date(time),
+  body_temperatures: [180.5, 201, 222.25],
+  diameter,
+  line_speed: 10,
+  melt_pressure: 150,
+  screw_speed: 60,
+  msg_id: null,
+  backfill: false,
+  receivedAt: new Date(),
+  ...extra,
+});
+
+describe(TelemetryRepository.name, () => {
+  let db: { url: string; drop(): Promise<void> };
+  let ds: DataSource;
+  let repo: TelemetryRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = new DataSource(dataSourceOptions(db.url));
+    await ds.initialize(); // runs the migrations
+    repo = new TelemetryRepository(ds);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('migrates an empty database to the schema, and back down, and up again', async () => {
+    const tables = async () =>
+      (await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r: { tablename: string }) => r.tablename);
+    expect(await tables()).toEqual(expect.arrayContaining(['dead_letters', 'lines', 'telemetry']));
+    await ds.undoLastMigration();
+    expect(await tables()).not.toContain('telemetry');
+    await ds.runMigrations();
+    expect(await tables()).toContain('telemetry');
+  });
+
+  it('writes a batch of many lines in one statement and reads the arrays back exactly', async () => {
+    const rows = ['1', '2', '3'].map((l, i) => row(l, '2026-11-24T10:00:00.100Z', 20 + i));
+    const inserted = await repo.insertBatch(rows);
+    expect(inserted).toEqual(new Set(rows.map((r) => rowKey(r.lineId, r.time))));
+    const back = await ds.query(`SELECT line_id, diameter, body_temperatures FROM telemetry ORDER BY line_id`);
+    expect(back).toEqual([
+      { line_id: '1', diameter: 20, body_temperatures: [180.5, 201, 222.25] },
+      { line_id: '2', diameter: 21, body_temperatures: [180.5, 201, 222.25] },
+      { line_id: '3', diameter: 22, body_temperatures: [180.5, 201, 222.25] },
+    ]);
+  });
+
+  it('skips rows whose (line, time) is stored already and reports only the new ones', async () => {
+    const again = row('1', '2026-11-24T10:00:00.100Z', 99);
+    const fresh = row('1', '2026-11-24T10:00:00.200Z', 20.5, { body_temperatures: null });
+    const inserted = await repo.insertBatch([again, fresh]);
+    expect(inserted).toEqual(new Set([rowKey('1', fresh.time)]));
+    const { diameter } = (await ds.query(`SELECT diameter FROM telemetry WHERE line_id = '1' AND time = $1`, [again.time]))[0];
+    expect(diameter).toBe(20); // the first write wins: a redelivery never overwrites
+  });
+});
