@@ -4,7 +4,7 @@
 // Jest in ESM mode. Extra arguments after `--` go to Jest.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ensureDashboardBuilt } from './lib/build.mjs';
+import { build } from './lib/build.mjs';
 import { ensureDebianPackages } from './lib/system.mjs';
 
 const TIERS = ['unit', 'integration', 'e2e', 'browser'];
@@ -22,7 +22,8 @@ const selected = tiers.length ? tiers : TIERS;
 
 if (selected.includes('browser')) {
   ensureDebianPackages([{ bin: '/usr/bin/chromium', pkg: 'chromium', why: 'the browser tests' }]);
-  ensureDashboardBuilt();
+  build('simulator');
+  build('dashboard');
 }
 
 const jest = 'node_modules/jest/bin/jest.js';

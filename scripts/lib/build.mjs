@@ -23,7 +23,7 @@ export const TARGETS = {
   },
 };
 
-const SKIP = new Set(['.next', 'node_modules', 'next-env.d.ts']);
+const SKIP = new Set(['.next', 'node_modules', 'next-env.d.ts', 'tsconfig.tsbuildinfo']);
 
 function newest(path) {
   const abs = join(ROOT, path);
@@ -66,10 +66,6 @@ export function build(name, { force = false } = {}) {
   writeFileSync(stampOf(name), new Date().toISOString());
   process.stdout.write(`[build] ${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return true;
-}
-
-export function ensureDashboardBuilt() {
-  build('dashboard');
 }
 
 export { ROOT };

@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../apps/api/src/database/embedded-postgres';
 import { freePort } from './ports';
 
 /**
@@ -14,7 +15,6 @@ export default async function globalSetup(): Promise<void> {
   // Under /tmp: as root the cluster runs as the postgres user, which must reach its directory.
   const dir = mkdtempSync(join(tmpdir(), 'lm-test-pg-'));
   chmodSync(dir, 0o755);
-  const { startEmbeddedPostgres } = await import('../../apps/api/src/database/embedded-postgres');
   const db = await startEmbeddedPostgres(join(dir, 'data'), await freePort());
   g.__lmPostgres = db;
   process.env.TEST_DATABASE_URL = db.url;
