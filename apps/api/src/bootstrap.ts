@@ -7,6 +7,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { topics } from '@lm/protocol';
 import { AppModule } from './app.module';
+import { fastApiValidationPipe } from './common/validation';
 import { BrokerStatus } from './broker/broker-status';
 import { startEmbeddedBroker } from './broker/embedded-broker';
 import { DevicePayloadDeserializer } from './broker/mqtt-deserializer';
@@ -50,6 +51,7 @@ export async function startApi(config: AppConfig, opts: { logger?: LoggerService
       abortOnError: false,
     });
     app.useWebSocketAdapter(new WsAdapter(app, { messageParser: wsMessageParser }));
+    app.useGlobalPipes(fastApiValidationPipe());
     app.enableCors({ origin: true, credentials: false });
 
     const brokerStatus = app.get(BrokerStatus);
