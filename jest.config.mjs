@@ -46,6 +46,21 @@ export default {
     },
     {
       ...base,
+      displayName: 'deploy',
+      testMatch: ['<rootDir>/test/deploy/**/*.deploy-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      // A real mosquitto (Debian package) and the built api as a child process: crash and outage tests.
+      ...base,
+      displayName: 'broker',
+      testMatch: ['<rootDir>/test/broker/**/*.broker-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      ...base,
       displayName: 'browser',
       testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',

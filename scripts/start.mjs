@@ -99,7 +99,10 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 say('starting the api (embedded PostgreSQL and MQTT broker unless DATABASE_URL / MQTT_URL are set)...');
-run('api', [TARGETS.api.output]);
+// Browsers may open the api's WebSocket (and call it cross-origin) only from the dashboard's origin.
+run('api', [TARGETS.api.output], {
+  ALLOWED_ORIGINS: env.ALLOWED_ORIGINS ?? `http://localhost:${dashboardPort},http://127.0.0.1:${dashboardPort}`,
+});
 if (!(await waitForHealth(`http://127.0.0.1:${apiPort}/health`, 120_000))) {
   if (!stopping) {
     say(`the api did not become healthy on port ${apiPort} within 2 minutes`);
@@ -125,6 +128,14 @@ if (!stopping) {
     `  WebSocket        ws://localhost:${apiPort}/ws`,
     `  MQTT             ${env.MQTT_URL || `mqtt://localhost:${env.MQTT_PORT || 1883}`}   (telemetry: plant/lines/{id}/telemetry)`,
     `  Simulator        ${simulatorOn ? `${env.SIM_LINES || 8} lines at ${env.SIM_RATE_HZ || 10} Hz` : 'off'}`,
+    ...(env.NODE_ENV === 'production'
+      ? []
+      : [
+          '',
+          'Demo logins (http://localhost:' + dashboardPort + '/login; viewing works without one):',
+          '  operator / operator-demo    engineer / engineer-demo    admin / admin-demo',
+          '  MQTT devices: device / device-demo',
+        ]),
     '',
     'Press Ctrl-C to stop everything.',
     '',

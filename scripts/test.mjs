@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { build } from './lib/build.mjs';
 import { ensureDebianPackages } from './lib/system.mjs';
 
-const TIERS = ['unit', 'integration', 'e2e', 'browser'];
+const TIERS = ['unit', 'integration', 'e2e', 'broker', 'browser', 'deploy'];
 const args = process.argv.slice(2);
 const sep = args.indexOf('--');
 const tiers = (sep >= 0 ? args.slice(0, sep) : args).filter(Boolean);
@@ -20,10 +20,20 @@ for (const t of tiers) {
 }
 const selected = tiers.length ? tiers : TIERS;
 
-if (selected.includes('browser')) {
+if (selected.includes('broker')) {
+  ensureDebianPackages([{ bin: '/usr/sbin/mosquitto', pkg: 'mosquitto', why: 'the broker tests' }]);
+  build('api');
+}
+if (selected.includes('browser') || selected.includes('deploy')) {
   ensureDebianPackages([{ bin: '/usr/bin/chromium', pkg: 'chromium', why: 'the browser tests' }]);
   build('simulator');
   build('dashboard');
+}
+if (selected.includes('deploy')) {
+  ensureDebianPackages([
+    { bin: '/usr/sbin/nginx', pkg: 'nginx', why: 'the nginx deployment tests' },
+    { bin: '/usr/bin/openssl', pkg: 'openssl', why: 'the test certificates' },
+  ]);
 }
 
 const jest = 'node_modules/jest/bin/jest.js';

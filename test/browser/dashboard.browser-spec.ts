@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -29,9 +30,10 @@ describe('dashboard in a real browser', () => {
   let dashboardUrl: string;
 
   beforeAll(async () => {
-    api = await startTestApi();
     const port = await freePort();
     dashboardUrl = `http://127.0.0.1:${port}`;
+    // The api lets browsers in only from the dashboard's origin (WebSocket Origin check, CORS).
+    api = await startTestApi({ ALLOWED_ORIGINS: dashboardUrl });
     dashboard = runNode(['node_modules/next/dist/bin/next', 'start', 'apps/dashboard', '-p', String(port), '-H', '127.0.0.1'], {
       PUBLIC_API_URL: api.httpUrl,
     });
@@ -87,7 +89,7 @@ describe('dashboard in a real browser', () => {
     await waitFor(async () => (await indicator.getAttribute('data-state')) !== 'live' || undefined, 'the indicator to leave live', 10_000);
 
     // A new api on the same ports (the simulator reconnects to its broker on its own).
-    api = await startTestApi({ PORT: httpPort, MQTT_PORT: mqttPort });
+    api = await startTestApi({ PORT: httpPort, MQTT_PORT: mqttPort, ALLOWED_ORIGINS: dashboardUrl });
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 30_000 });
     const diameter = page.locator('[data-testid="diameter-2"]');
     const before = (await diameter.textContent())?.trim();

@@ -15,7 +15,7 @@ describe('ingest to WebSocket, end to end', () => {
 
   beforeAll(async () => {
     api = await startTestApi();
-    device = await mqtt.connectAsync(api.mqttUrl, { clientId: 'e2e-device' });
+    device = await mqtt.connectAsync(api.mqttUrl, { clientId: 'e2e-device', username: 'device', password: 'device-demo' });
     db = await connect(api.databaseUrl);
   }, 60_000);
 

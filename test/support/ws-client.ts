@@ -12,8 +12,8 @@ export class TestWsClient {
     ws.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
   }
 
-  static async connect(url: string, headers: Record<string, string> = {}): Promise<TestWsClient> {
-    const ws = new WebSocket(url, { headers });
+  static async connect(url: string, headers: Record<string, string> = {}, tls: { ca?: Buffer } = {}): Promise<TestWsClient> {
+    const ws = new WebSocket(url, { headers, ...tls });
     const client = new TestWsClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

@@ -1,14 +1,20 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AlarmsModule } from './alarms/alarms.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { BrokerStatus } from './broker/broker-status';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { dataSourceOptions } from './database/data-source-options';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { HistoryModule } from './history/history.module';
 import { LinesModule } from './lines/lines.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
+import { UsersModule } from './users/users.module';
 
 /** Configuration and process-wide singletons every feature may inject. */
 @Global()
@@ -34,8 +40,14 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...dataSourceOptions(databaseUrl), retryAttempts: 5, retryDelay: 1000 }),
         LinesModule,
         RealtimeModule,
+        AlarmsModule,
+        EventsModule,
         TelemetryModule,
+        HistoryModule,
         HealthModule,
+        AuthModule,
+        UsersModule,
+        AuditModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -1,19 +1,22 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type INestApplication, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
-import { WsAdapter } from '@nestjs/platform-ws';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { topics } from '@lm/protocol';
 import { AppModule } from './app.module';
+import { OAUTH2_SCHEME } from './auth/auth.decorators';
 import { fastApiValidationPipe } from './common/validation';
+import { AckAfterCommitMqttServer } from './broker/ack-after-commit-mqtt.server';
 import { BrokerStatus } from './broker/broker-status';
 import { startEmbeddedBroker } from './broker/embedded-broker';
 import { DevicePayloadDeserializer } from './broker/mqtt-deserializer';
 import type { AppConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
-import { wsMessageParser } from './realtime/ws-message-parser';
+import { RealtimeWsAdapter } from './realtime/realtime-ws.adapter';
+import { TelemetryService } from './telemetry/telemetry.service';
 
 export interface RunningApi {
   app: INestApplication;
@@ -41,7 +44,11 @@ export async function startApi(config: AppConfig, opts: { logger?: LoggerService
     }
     let mqttUrl = config.mqtt.url;
     if (!mqttUrl) {
-      const broker = await startEmbeddedBroker(config.mqtt.embeddedPort);
+      // The embedded broker gets an api account made up per start (nothing to configure or leak); devices
+      // log in with theirs (DESIGN.md 8). An external broker uses MQTT_USERNAME / MQTT_PASSWORD.
+      const service = { username: 'line-monitor-api', password: randomBytes(24).toString('base64url') };
+      config = { ...config, mqtt: { ...config.mqtt, ...service } };
+      const broker = await startEmbeddedBroker(config.mqtt.embeddedPort, { service, devices: config.auth.devices }, { serviceClientIdPrefix: config.mqtt.clientId });
       stops.unshift(broker.stop);
       mqttUrl = broker.url;
     }
@@ -50,37 +57,48 @@ export async function startApi(config: AppConfig, opts: { logger?: LoggerService
       logger: opts.logger ?? ['log', 'warn', 'error'],
       abortOnError: false,
     });
-    app.useWebSocketAdapter(new WsAdapter(app, { messageParser: wsMessageParser }));
+    // /ws: realtime/realtime.gateway.ts through RealtimeWsAdapter (auth before the upgrade, raw frames).
+    // Before app.init(), which connects the gateways.
+    app.useWebSocketAdapter(new RealtimeWsAdapter(app));
     app.useGlobalPipes(fastApiValidationPipe());
-    app.enableCors({ origin: true, credentials: false });
+    // Browsers only from the dashboard's origins (ALLOWED_ORIGINS), as for the WebSocket.
+    app.enableCors({ origin: config.auth.allowedOrigins, credentials: false });
+    // Client addresses (login rate limit, audit) from X-Forwarded-For only behind our own proxy.
+    if (config.auth.trustProxy) (app.getHttpAdapter().getInstance() as { set(k: string, v: unknown): void }).set('trust proxy', 1);
 
     const brokerStatus = app.get(BrokerStatus);
-    const mqtt = app.connectMicroservice<MicroserviceOptions>(
+    // Nest's MQTT transport with acknowledgement after commit (broker/ack-after-commit-mqtt.server.ts).
+    const ingestTransport = new AckAfterCommitMqttServer(
       {
-        transport: Transport.MQTT,
-        options: {
-          url: mqttUrl,
-          username: config.mqtt.username,
-          password: config.mqtt.password,
-          clientId: config.mqtt.clientId,
-          // A persistent session with QoS 1: the broker keeps what arrives while the api is down.
-          clean: false,
-          subscribeOptions: { qos: 1 },
-          reconnectPeriod: 1000,
-          deserializer: new DevicePayloadDeserializer(),
-        },
+        url: mqttUrl,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        clientId: config.mqtt.clientId,
+        // A persistent session with QoS 1: the broker keeps what arrives while the api is down.
+        clean: false,
+        subscribeOptions: { qos: 1 },
+        reconnectPeriod: 1000,
+        deserializer: new DevicePayloadDeserializer(),
       },
-      { inheritAppConfig: true },
+      config.ingest.maxInFlight,
+      config.ingest.maxInFlightBytes,
     );
+    app.get(TelemetryService).attachTransportStats(() => ingestTransport.ackStats());
+    const mqtt = app.connectMicroservice<MicroserviceOptions>({ strategy: ingestTransport }, { inheritAppConfig: true });
     mqtt.status.subscribe((s) => brokerStatus.set(String(s)));
 
     const doc = new DocumentBuilder()
       .setTitle('Line Monitor API')
       .setDescription(`Production line telemetry, alarms and the live stream. WebSocket: /ws. MQTT: ${topics.allTelemetry}.`)
       .setVersion('1')
+      // Swagger UI's Authorize button logs in through the token endpoint (OAuth2 password flow).
+      .addOAuth2({ type: 'oauth2', flows: { password: { tokenUrl: '/api/auth/token', scopes: {} } } }, OAUTH2_SCHEME)
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'openapi.json' });
 
+    // Init first (the line registry loads in onApplicationBootstrap): with a persistent session the broker
+    // delivers what it kept the moment the transport connects, and those must not find an empty registry.
+    await app.init();
     await app.startAllMicroservices();
     brokerStatus.set('connected');
     await app.listen(config.http.port, config.http.host);

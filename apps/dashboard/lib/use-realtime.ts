@@ -4,6 +4,8 @@ import { useEffect, useState } from 'react';
 import { RealtimeClient, type ConnectionState } from '@lm/client';
 import type { LineStatusData, ProductionData, ServerDataMap } from '@lm/protocol';
 import { resolveApiBase, toWebSocketUrl } from './api-url';
+import { AlarmStore } from './alarm-store';
+import { NotificationStore } from './notification-store';
 
 /** How much diameter history a tile's sparkline shows, and how often it takes a point. */
 export const TREND_WINDOW_MS = 60_000;
@@ -42,6 +44,11 @@ export interface RealtimeView {
   /** The WebSocket URL in use; null until resolved in the browser. */
   wsUrl: string | null;
   apiBase: string | null;
+  /** The client of this page (null until created in the browser): for commands and raw stream listeners. */
+  client: RealtimeClient | null;
+  /** Live alarms (useSyncExternalStore). */
+  alarms: AlarmStore;
+  notifications: NotificationStore;
 }
 
 // The mutable per-line state the message handlers write at 10 Hz per line; React only sees copies.
@@ -62,19 +69,32 @@ const EMPTY_LINES: ReadonlyMap<string, LineView> = new Map();
  * React state is updated at most once per animation frame, and only changed lines get new objects,
  * so memoised tiles of quiet lines do not re-render.
  */
-export function useRealtime(configuredApiUrl: string | undefined): RealtimeView {
+export function useRealtime(
+  configuredApiUrl: string | undefined,
+  // The signed-in session's token goes into the URL (`?token=`: browsers cannot set WebSocket headers);
+  // nothing connects before the session is read, so a signed-in tab never opens an anonymous socket first.
+  auth: { ready: boolean; session: { token: string } | null } = { ready: true, session: null },
+): RealtimeView {
+  const token = auth.session?.token ?? null;
   const [connection, setConnection] = useState<ConnectionView>({ state: 'connecting', reason: 'starting', since: 0 });
   const [lines, setLines] = useState<ReadonlyMap<string, LineView>>(EMPTY_LINES);
   const [lastMessageAt, setLastMessageAt] = useState<number | null>(null);
   const [endpoint, setEndpoint] = useState<{ apiBase: string; wsUrl: string } | null>(null);
+  const [client, setClient] = useState<RealtimeClient | null>(null);
+  const [alarms] = useState(() => new AlarmStore());
+  const [notifications] = useState(() => new NotificationStore());
 
   useEffect(() => {
+    if (!auth.ready) return;
     // window.location exists only here, in the browser: that is what makes the URL a run-time choice.
     const apiBase = resolveApiBase(configuredApiUrl, window.location);
     const wsUrl = toWebSocketUrl(apiBase);
     setEndpoint({ apiBase, wsUrl });
 
-    const client = new RealtimeClient({ url: wsUrl });
+    const client = new RealtimeClient({ url: token ? `${wsUrl}?token=${encodeURIComponent(token)}` : wsUrl });
+    // Batched delivery (one frame per 100 ms); the client unwraps `batch` frames and re-sends this after reconnects.
+    client.subscribe({ lines: ['*'], batch_ms: 100 });
+    setClient(client);
     const buffers = new Map<string, LineBuffer>();
     const dirty = new Set<string>();
     let frame = 0;
@@ -182,6 +202,16 @@ export function useRealtime(configuredApiUrl: string | undefined): RealtimeView 
         schedule();
       }),
       client.on('snapshot', applySnapshot),
+      client.on('snapshot', (snapshot) => alarms.replaceActive(snapshot.active_alarms ?? [])),
+      client.on('alarm', (a) => {
+        notifications.addAlarm(a, true, undefined);
+        alarms.upsert(a);
+      }),
+      client.on('alarm_update', (a) => {
+        notifications.addAlarm(a, false, alarms.get(a.id));
+        alarms.upsert(a);
+      }),
+      client.on('notification', (n) => notifications.add({ level: n.level, text: n.message })),
       client.on('error', (error) => console.warn(`[line-monitor] server error ${error.code}: ${error.message}`)),
     ];
     setConnection({ state: client.state, reason: 'starting', since: Date.now() });
@@ -190,10 +220,11 @@ export function useRealtime(configuredApiUrl: string | undefined): RealtimeView 
       offs.forEach((off) => off());
       if (frame) cancelAnimationFrame(frame);
       client.close();
+      setClient(null);
     };
-  }, [configuredApiUrl]);
+  }, [configuredApiUrl, auth.ready, token, alarms, notifications]);
 
-  return { connection, lastMessageAt, lines, wsUrl: endpoint?.wsUrl ?? null, apiBase: endpoint?.apiBase ?? null };
+  return { connection, lastMessageAt, lines, wsUrl: endpoint?.wsUrl ?? null, apiBase: endpoint?.apiBase ?? null, client, alarms, notifications };
 }
 
 /** A clock for "updated 3 s ago" and staleness; 0 until mounted so server and client render alike. */

@@ -1,6 +1,8 @@
 /**
- * Where the realtime connection is. `recovering` (replaying missed messages after a `resume`) and
- * `fallback` (Server-Sent Events instead of the WebSocket) are reserved for later; nothing sets them yet.
+ * Where the realtime connection is: `connecting` (first attempt), `live` (WebSocket open and caught up),
+ * `reconnecting` (lost; retrying with backoff), `recovering` (reconnected, replaying what was missed
+ * after a `resume`), `fallback` (WebSocket blocked: receiving over Server-Sent Events, read-only) and
+ * `offline` (closed by us, or refused by the server for good).
  */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'recovering' | 'fallback';
 

@@ -11,6 +11,8 @@ const FAST: Partial<RealtimeClientOptions> = {
   reconnectionJitterMs: 20,
   maxReconnectionDelay: 200,
   connectionTimeout: 500,
+  // These tests are about the WebSocket; the SSE fallback is tested against the real server (e2e).
+  sseUrl: null,
 };
 const WAIT_MS = 5000;
 
@@ -62,6 +64,7 @@ async function startServer(behaviour: ServerBehaviour = {}): Promise<TestServer>
       if (msg.type === 'heartbeat' && behaviour.answerHeartbeats !== false) {
         socket.send(frame('heartbeat', { server_time: new Date().toISOString(), client_id: clientId }));
       }
+      if (msg.type === 'resume') socket.send(frame('resumed', { recovered: false, epoch, seq: 41 }));
     });
   });
   cleanups.push(() => closeServer(wss));
@@ -193,7 +196,7 @@ describe(RealtimeClient.name, () => {
 
     await secondP;
     const live = await nextState(client, 'live');
-    expect(live.previous).toBe('reconnecting');
+    expect(live.previous).toBe('recovering');
     expect(client.server?.client_id).toBe('c2');
   });
 
@@ -210,11 +213,23 @@ describe(RealtimeClient.name, () => {
     // Same port again: the client must find it without being told.
     const back = new WebSocketServer({ port, path: '/ws' });
     cleanups.push(() => closeServer(back));
-    back.on('connection', (s) => s.send(frame('connected', {
-      client_id: 'back', protocol_version: PROTOCOL_VERSION, server_time: new Date().toISOString(),
-      heartbeat_interval_ms: 30_000, epoch: 'epoch-restarted', seq: 0, user: null,
-    })));
+    back.on('connection', (s) => {
+      s.send(frame('connected', {
+        client_id: 'back', protocol_version: PROTOCOL_VERSION, server_time: new Date().toISOString(),
+        heartbeat_interval_ms: 30_000, epoch: 'epoch-restarted', seq: 0, user: null,
+      }));
+      // A restarted server cannot fill the gap: the client must ask for a snapshot.
+      s.on('message', (raw) => {
+        const m = JSON.parse(String(raw)) as { type: string };
+        if (m.type === 'resume') s.send(frame('resumed', { recovered: false, epoch: 'epoch-restarted', seq: 0 }));
+        if (m.type === 'request_latest') back.emit('snapshot-requested');
+      });
+    });
+    const snapshotRequested = new Promise<void>((resolve) => back.once('snapshot-requested', () => resolve()));
+    const recovering = nextState(client, 'recovering');
+    await recovering;
     await nextState(client, 'live');
+    await snapshotRequested;
     expect(client.epoch).toBe('epoch-restarted');
   });
 

@@ -3,3 +3,4 @@ export * from './codes';
 export * from './topics';
 export * from './telemetry';
 export * from './messages';
+export * from './alarms';

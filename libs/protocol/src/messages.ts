@@ -3,6 +3,7 @@
  * `{type, timestamp, data}` JSON object; stream messages also carry `seq`.
  */
 import { ErrorCode } from './codes';
+import type { AlarmRecord } from './alarms';
 import type { LineState } from './telemetry';
 
 /** The frame every message travels in. Unknown extra fields are ignored by both sides. */
@@ -17,6 +18,26 @@ export interface Envelope<T extends string = string, D = unknown> {
 
 export const CHANNELS = ['production_data', 'alarm', 'line_status'] as const;
 export type Channel = (typeof CHANNELS)[number];
+
+/** Server message types that belong to the resumable live stream (they carry `seq`). */
+export const STREAM_TYPES = ['production_data', 'line_status', 'alarm', 'alarm_update', 'notification'] as const;
+export type StreamType = (typeof STREAM_TYPES)[number];
+
+/** The subscription channel a stream message travels on (`alarm` and `alarm_update` share `alarm`). */
+export function channelOf(type: StreamType): Channel | null {
+  switch (type) {
+    case 'production_data':
+      return 'production_data';
+    case 'line_status':
+      return 'line_status';
+    case 'alarm':
+    case 'alarm_update':
+      return 'alarm';
+    case 'notification':
+      // Notifications go to everyone, whatever the subscription.
+      return null;
+  }
+}
 
 // ---------- client -> server ----------
 
@@ -83,7 +104,13 @@ export interface ServerDataMap {
   heartbeat: { server_time: string; client_id: string | null; request_id?: string };
   production_data: ProductionData;
   line_status: LineStatusData;
+  alarm: AlarmRecord;
+  alarm_update: AlarmRecord;
   notification: { level: 'info' | 'warning' | 'error'; message: string };
+  /** Several envelopes in one frame, for clients that subscribed with `batch_ms`; each keeps its own `seq`. */
+  batch: { messages: Envelope[] };
+  /** Confirmation of a command that has no answer type of its own (alarm_ack, alarm_shelve, alarm_unshelve). */
+  result: { command: ClientType; ok: true; result?: Record<string, unknown>; request_id?: string };
   /** Answer to subscribe/unsubscribe: the subscription now in force. */
   subscribed: { lines: string[]; channels: Channel[]; batch_ms: number; request_id?: string };
   /** Answer to resume: the missed messages came before it when `recovered` is true. */
@@ -92,7 +119,7 @@ export interface ServerDataMap {
   snapshot: {
     lines: Record<string, ProductionData & { timestamp: string }>;
     line_status: Record<string, LineStatusData>;
-    active_alarms: unknown[];
+    active_alarms: AlarmRecord[];
     epoch: string;
     seq: number;
     request_id?: string;
@@ -104,11 +131,34 @@ export interface ServerDataMap {
     messages_received: number;
     subscription: { lines: string[]; channels: Channel[]; batch_ms: number };
     server: { active_connections: number; epoch: string; seq: number };
+    /** `websocket` or `sse`. */
+    transport: string;
+    user: UserInfo | null;
     request_id?: string;
   };
   error: { message: string; code: ErrorCode; original_message?: string; request_id?: string };
 }
 export type ServerType = keyof ServerDataMap;
+
+// A Record so the compiler flags a server type added to the map but not listed here.
+const SERVER_TYPE_SET: Record<ServerType, true> = {
+  connected: true,
+  heartbeat: true,
+  production_data: true,
+  line_status: true,
+  alarm: true,
+  alarm_update: true,
+  notification: true,
+  batch: true,
+  result: true,
+  subscribed: true,
+  resumed: true,
+  snapshot: true,
+  status: true,
+  error: true,
+};
+export const SERVER_TYPES: readonly ServerType[] = Object.keys(SERVER_TYPE_SET) as ServerType[];
+export const isServerType = (t: string): t is ServerType => Object.prototype.hasOwnProperty.call(SERVER_TYPE_SET, t);
 export type ServerMessage = { [K in ServerType]: Envelope<K, ServerDataMap[K]> }[ServerType];
 
 export function envelope<T extends ServerType>(type: T, data: ServerDataMap[T], timestamp?: string): Envelope<T, ServerDataMap[T]> {
@@ -228,3 +278,79 @@ export function parseServerFrame(raw: string): (Envelope & { seq?: number }) | n
     return null;
   }
 }
+
+// ---------- field lists (runtime mirror of the types, for docs/asyncapi.yaml's drift test) ----------
+
+/** Every field of T, required or not: the compiler rejects a list that misses or invents one. */
+type FieldSet<T> = { [F in keyof Required<T>]: true };
+
+const PRODUCTION_FIELDS: FieldSet<ProductionData> = {
+  production_line_id: true,
+  body_temperatures: true,
+  diameter: true,
+  line_speed: true,
+  melt_pressure: true,
+  screw_speed: true,
+};
+const ALARM_FIELDS: FieldSet<AlarmRecord> = {
+  id: true,
+  production_line_id: true,
+  metric: true,
+  limit_kind: true,
+  message: true,
+  severity: true,
+  state: true,
+  active: true,
+  value: true,
+  limit: true,
+  raised_at: true,
+  acknowledged_by: true,
+  acknowledged_at: true,
+  comment: true,
+  shelved_until: true,
+  shelved_by: true,
+  shelve_reason: true,
+  cleared_at: true,
+  comment_required: true,
+};
+
+/** The `data` fields of every client message type. */
+export const CLIENT_FIELDS: { [K in ClientType]: FieldSet<ClientDataMap[K]> } = {
+  heartbeat: { client_id: true, request_id: true },
+  subscribe: { lines: true, channels: true, batch_ms: true, request_id: true },
+  unsubscribe: { lines: true, request_id: true },
+  resume: { epoch: true, last_seq: true, request_id: true },
+  request_latest: { lines: true, request_id: true },
+  request_status: { request_id: true },
+  alarm_ack: { alarm_id: true, comment: true, request_id: true },
+  alarm_shelve: { alarm_id: true, duration_minutes: true, reason: true, request_id: true },
+  alarm_unshelve: { alarm_id: true, request_id: true },
+};
+
+/** The `data` fields of every server message type. */
+export const SERVER_FIELDS: { [K in ServerType]: FieldSet<ServerDataMap[K]> } = {
+  connected: { client_id: true, protocol_version: true, server_time: true, heartbeat_interval_ms: true, epoch: true, seq: true, user: true },
+  heartbeat: { server_time: true, client_id: true, request_id: true },
+  production_data: PRODUCTION_FIELDS,
+  line_status: { production_line_id: true, state: true, since: true },
+  alarm: ALARM_FIELDS,
+  alarm_update: ALARM_FIELDS,
+  notification: { level: true, message: true },
+  batch: { messages: true },
+  result: { command: true, ok: true, result: true, request_id: true },
+  subscribed: { lines: true, channels: true, batch_ms: true, request_id: true },
+  resumed: { recovered: true, epoch: true, seq: true, request_id: true },
+  snapshot: { lines: true, line_status: true, active_alarms: true, epoch: true, seq: true, request_id: true },
+  status: {
+    client_id: true,
+    connected_at: true,
+    messages_sent: true,
+    messages_received: true,
+    subscription: true,
+    server: true,
+    transport: true,
+    user: true,
+    request_id: true,
+  },
+  error: { message: true, code: true, original_message: true, request_id: true },
+};

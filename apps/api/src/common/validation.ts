@@ -23,6 +23,8 @@ export function fastApiValidationPipe(): ValidationPipe {
     transform: true,
     whitelist: true,
     forbidUnknownValues: false,
+    // Nest 12 drops the error's target by default; the `loc` below is read from the target's class name.
+    validationError: { target: true },
     errorHttpStatusCode: HttpStatus.UNPROCESSABLE_ENTITY,
     exceptionFactory: (errors) => {
       // Nest does not say which part of the request failed; the DTO's metatype does not either, so the

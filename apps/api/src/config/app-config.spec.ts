@@ -14,7 +14,8 @@ describe('loadConfig', () => {
   });
 
   it('is not in demo mode in production', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).demo).toBe(false);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'a-long-admin-password', MQTT_URL: 'mqtt://broker:1883' };
+    expect(loadConfig(production).demo).toBe(false);
   });
 
   it.each([

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { type AuthConfig, parseAuthConfig } from '../auth/auth-config';
 
 /** The whole configuration, parsed once from the environment at start (fail fast on bad values). */
 export interface AppConfig {
@@ -14,8 +16,40 @@ export interface AppConfig {
     password: string | undefined;
     clientId: string;
   };
-  realtime: { heartbeatIntervalMs: number; pingIntervalMs: number; replayBufferSize: number };
-  ingest: { flushIntervalMs: number; maxBatchRows: number };
+  realtime: {
+    heartbeatIntervalMs: number;
+    pingIntervalMs: number;
+    replayBufferSize: number;
+    /** Off: upgrades to /ws are refused with 403 (clients fall back to SSE); for tests and WS-hostile networks. */
+    wsEnabled: boolean;
+    maxConnections: number;
+    maxConnectionsPerUser: number;
+    /** Frames per second per connection (token bucket, burst = 2x). */
+    rateLimitPerSec: number;
+    /** Past this many bytes buffered for a client, its production_data is coalesced per line. */
+    slowConsumerBytes: number;
+    /** Past this many bytes (or queued messages), the client is closed with 4408. */
+    slowConsumerCloseBytes: number;
+    slowConsumerMaxQueued: number;
+    /** A client behind (coalescing) for longer than this is closed with 4408. */
+    slowConsumerMaxLagMs: number;
+    sseKeepAliveMs: number;
+  };
+  ingest: {
+    flushIntervalMs: number;
+    maxBatchRows: number;
+    /** MQTT messages received but not yet committed and acknowledged; at the cap the api stops reading. */
+    maxInFlight: number;
+    /** The same cap in payload bytes (one backfill message can hold thousands of rows). */
+    maxInFlightBytes: number;
+    /** Telemetry older than this many days is dropped (whole partitions); 0 keeps everything. */
+    retentionDays: number;
+    /** Daily partitions created this many days ahead. */
+    partitionsAheadDays: number;
+  };
+  auth: AuthConfig;
+  /** How often stale data and expired shelving are checked; 0 turns the timer off (tests call tick()). */
+  alarms: { checkIntervalMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -46,6 +80,9 @@ function url(env: NodeJS.ProcessEnv, key: string, protocols: string[]): string |
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
   const dataDir = env.DATA_DIR ? (isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(env.DATA_DIR)) : resolve('data');
+  const problems: string[] = [];
+  const auth = parseAuthConfig(env, { production: nodeEnv === 'production', embeddedBroker: !env.MQTT_URL, readFile: (p) => readFileSync(p, 'utf8') }, problems);
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return {
     env: nodeEnv,
     demo: nodeEnv !== 'production',
@@ -66,11 +103,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       heartbeatIntervalMs: int(env, 'WS_HEARTBEAT_INTERVAL_MS', 30_000, 1000, 600_000),
       pingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 15_000, 100, 600_000),
       replayBufferSize: int(env, 'WS_REPLAY_BUFFER', 10_000, 0, 1_000_000),
+      wsEnabled: env.WS_ENABLED !== 'false' && env.WS_ENABLED !== '0',
+      maxConnections: int(env, 'WS_MAX_CONNECTIONS', 20_000, 1, 1_000_000),
+      maxConnectionsPerUser: int(env, 'WS_MAX_CONNECTIONS_PER_USER', 50, 1, 1_000_000),
+      rateLimitPerSec: int(env, 'WS_RATE_LIMIT_PER_SEC', 50, 1, 100_000),
+      slowConsumerBytes: int(env, 'WS_SLOW_CONSUMER_BYTES', 1_048_576, 1024, 1_073_741_824),
+      slowConsumerCloseBytes: int(env, 'WS_SLOW_CONSUMER_CLOSE_BYTES', 8_388_608, 1024, 1_073_741_824),
+      slowConsumerMaxQueued: int(env, 'WS_SLOW_CONSUMER_MAX_QUEUED', 5_000, 10, 10_000_000),
+      slowConsumerMaxLagMs: int(env, 'WS_SLOW_CONSUMER_MAX_LAG_MS', 30_000, 100, 3_600_000),
+      sseKeepAliveMs: int(env, 'SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
     },
     ingest: {
-      flushIntervalMs: int(env, 'INGEST_FLUSH_MS', 20, 1, 10_000),
+      flushIntervalMs: int(env, 'INGEST_FLUSH_MS', 0, 0, 10_000),
       maxBatchRows: int(env, 'INGEST_MAX_BATCH', 2000, 1, 100_000),
+      maxInFlight: int(env, 'INGEST_MAX_IN_FLIGHT', 10_000, 1, 1_000_000),
+      maxInFlightBytes: int(env, 'INGEST_MAX_IN_FLIGHT_BYTES', 32 * 1024 * 1024, 1024, 2 ** 31 - 1),
+      retentionDays: int(env, 'TELEMETRY_RETENTION_DAYS', 0, 0, 100_000),
+      partitionsAheadDays: int(env, 'TELEMETRY_PARTITIONS_AHEAD_DAYS', 3, 1, 365),
     },
+    auth,
+    alarms: { checkIntervalMs: int(env, 'ALARM_CHECK_INTERVAL_MS', 1000, 0, 600_000) },
   };
 }
 

@@ -3,10 +3,18 @@ import { LineEntity } from '../lines/line.entity';
 import { DeadLetterEntity } from '../telemetry/dead-letter.entity';
 import { TelemetryEntity } from '../telemetry/telemetry.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { UsersAndAudit1764100000000 } from './migrations/1764100000000-users-and-audit';
+import { TelemetryPartitions1764200000000 } from './migrations/1764200000000-telemetry-partitions';
+import { UserEntity } from '../users/user.entity';
+import { AuditEntity } from '../audit/audit.entity';
+import { AlarmRuleEntity } from '../alarms/alarm-rule.entity';
+import { AlarmEntity } from '../alarms/alarm.entity';
+import { AlarmEventEntity } from '../alarms/alarm-event.entity';
+import { Alarms1764300000000 } from './migrations/1764300000000-alarms';
 
-export const ENTITIES = [LineEntity, TelemetryEntity, DeadLetterEntity];
+export const ENTITIES = [LineEntity, TelemetryEntity, DeadLetterEntity, UserEntity, AuditEntity, AlarmRuleEntity, AlarmEntity, AlarmEventEntity];
 /** In order. Never edit a landed migration: add a new one (docs/adr/0002-migrations.md). */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, UsersAndAudit1764100000000, TelemetryPartitions1764200000000, Alarms1764300000000];
 
 /** Schema only through migrations, run at start; never `synchronize`. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -3,12 +3,15 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
+import { Public } from '../auth/auth.decorators';
 import { BrokerStatus } from '../broker/broker-status';
 import { RealtimeService } from '../realtime/realtime.service';
 import { TelemetryService } from '../telemetry/telemetry.service';
 
 @ApiTags('health')
 @Controller('health')
+// Load balancers and monitoring probe these without credentials.
+@Public()
 export class HealthController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,

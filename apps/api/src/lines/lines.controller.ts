@@ -1,9 +1,12 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/auth.decorators';
 import { type LineView, LinesService } from './lines.service';
 
 @ApiTags('lines')
 @Controller('api/lines')
+// Monitoring data: operators and up, and anonymous viewers when anonymous viewing is on (demo mode).
+@Roles('operator', { anonymousView: true })
 export class LinesController {
   constructor(private readonly lines: LinesService) {}
 

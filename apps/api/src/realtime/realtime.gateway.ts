@@ -1,80 +1,87 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  ConnectedSocket,
-  MessageBody,
-  type OnGatewayConnection,
-  type OnGatewayDisconnect,
-  SubscribeMessage,
-  WebSocketGateway,
-} from '@nestjs/websockets';
-import { MAX_CLIENT_FRAME_BYTES, type ClientMessage } from '@lm/protocol';
-import type { WebSocket } from 'ws';
+import { Inject, Logger } from '@nestjs/common';
+import { type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ErrorCode, MAX_CLIENT_FRAME_BYTES, echoOriginal, parseClientFrame } from '@lm/protocol';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { WS_AUTHENTICATOR, type WsAuthenticator } from '../auth/principal';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { Connection } from './connection';
+import { RAW_FRAME, type RawFrame, type UpgradeVerdict, gateUpgrades, upgradePrincipal } from './realtime-ws.adapter';
 import { RealtimeService } from './realtime.service';
-import { INVALID_FRAME, type InvalidFrame } from './ws-message-parser';
+import { WsSink } from './ws-sink';
 
-type Msg<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;
+export const WS_PATH = '/ws';
 
-/** Transport only: frames arrive parsed and validated (ws-message-parser); the service does the work. */
-@WebSocketGateway({ path: '/ws', maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false })
-export class RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  constructor(private readonly realtime: RealtimeService) {}
+/**
+ * The /ws transport on the HTTP server's port (through RealtimeWsAdapter): authenticates each upgrade
+ * before accepting it, turns raw frames into validated client messages (or `error` frames) and hands
+ * them to RealtimeService.
+ */
+@WebSocketGateway({ path: WS_PATH, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false })
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(RealtimeGateway.name);
+  private readonly connections = new WeakMap<WebSocket, Connection>();
+
+  constructor(
+    private readonly realtime: RealtimeService,
+    @Inject(WS_AUTHENTICATOR) private readonly authenticator: WsAuthenticator,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  afterInit(server: WebSocketServer): void {
+    gateUpgrades(server, (req) => this.admitUpgrade(req));
+  }
+
+  /** Runs before the upgrade is accepted: refusals after auth are closed with the authenticator's code. */
+  async admitUpgrade(req: IncomingMessage): Promise<UpgradeVerdict> {
+    // WS_ENABLED=false stands in for a proxy that blocks WebSocket: clients must use SSE.
+    if (!this.config.realtime.wsEnabled) return { ok: false, status: 403 };
+    const auth = await this.authenticator.authenticate(req);
+    if (!auth.ok) return { ok: false, closeCode: auth.closeCode, reason: auth.reason };
+    const admission = this.realtime.admit(auth.principal);
+    if (!admission.ok) return { ok: false, closeCode: admission.code, reason: admission.reason };
+    return { ok: true, principal: auth.principal };
+  }
 
   handleConnection(ws: WebSocket, req: IncomingMessage): void {
-    this.realtime.connect(ws, req);
+    const principal = upgradePrincipal(req);
+    if (!principal) {
+      this.logger.error('WebSocket connection without an admitted principal');
+      ws.on('error', () => undefined);
+      return ws.close(1011, 'internal error');
+    }
+    const conn = this.realtime.attach(new WsSink(ws), principal);
+    this.connections.set(ws, conn);
+    ws.on('pong', () => this.realtime.pong(conn));
+    // Oversized frames (closed 1009 by ws), invalid UTF-8, bad opcodes: counted, only this client goes.
+    ws.on('error', () => this.realtime.countError());
   }
 
   handleDisconnect(ws: WebSocket): void {
-    this.realtime.disconnect(ws);
+    const conn = this.connections.get(ws);
+    if (conn) this.realtime.detach(conn);
   }
 
-  @SubscribeMessage(INVALID_FRAME)
-  invalid(@ConnectedSocket() ws: WebSocket, @MessageBody() body: InvalidFrame): void {
-    this.realtime.rejectFrame(ws, body);
-  }
-
-  @SubscribeMessage('heartbeat')
-  heartbeat(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'heartbeat'>): void {
-    this.realtime.heartbeat(ws, m.data);
-  }
-
-  @SubscribeMessage('subscribe')
-  subscribe(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'subscribe'>): void {
-    this.realtime.subscribe(ws, m.data);
-  }
-
-  @SubscribeMessage('unsubscribe')
-  unsubscribe(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'unsubscribe'>): void {
-    this.realtime.unsubscribe(ws, m.data);
-  }
-
-  @SubscribeMessage('resume')
-  resume(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'resume'>): void {
-    this.realtime.resume(ws, m.data);
-  }
-
-  @SubscribeMessage('request_latest')
-  requestLatest(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'request_latest'>): void {
-    this.realtime.requestLatest(ws, m.data);
-  }
-
-  @SubscribeMessage('request_status')
-  requestStatus(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'request_status'>): void {
-    this.realtime.requestStatus(ws, m.data);
-  }
-
-  // Reserved until alarms exist: answered, never silently dropped.
-  @SubscribeMessage('alarm_ack')
-  alarmAck(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'alarm_ack'>): void {
-    this.realtime.unavailable(ws, m.type, m.data.request_id);
-  }
-
-  @SubscribeMessage('alarm_shelve')
-  alarmShelve(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'alarm_shelve'>): void {
-    this.realtime.unavailable(ws, m.type, m.data.request_id);
-  }
-
-  @SubscribeMessage('alarm_unshelve')
-  alarmUnshelve(@ConnectedSocket() ws: WebSocket, @MessageBody() m: Msg<'alarm_unshelve'>): void {
-    this.realtime.unavailable(ws, m.type, m.data.request_id);
+  // Every frame, raw (RealtimeWsAdapter): binary and unparsable ones are answered, floods counted.
+  // No @ConnectedSocket/@MessageBody: the global validation pipe has nothing to do per frame.
+  @SubscribeMessage(RAW_FRAME)
+  onFrame(ws: WebSocket, frame: RawFrame): void {
+    const conn = this.connections.get(ws);
+    if (!conn) return;
+    const { data, isBinary } = frame;
+    if (isBinary) {
+      if (this.realtime.received(conn)) {
+        this.realtime.rejectFrame(conn, { code: ErrorCode.BINARY_NOT_SUPPORTED, message: 'Binary frames are not supported: send JSON text frames' });
+      }
+      return;
+    }
+    const raw = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    const parsed = parseClientFrame(raw);
+    if (!this.realtime.received(conn, parsed.ok ? parsed.message.data.request_id : parsed.request_id)) return;
+    if (!parsed.ok) {
+      this.realtime.rejectFrame(conn, { code: parsed.code, message: parsed.message, original_message: echoOriginal(raw), request_id: parsed.request_id });
+      return;
+    }
+    void this.realtime.handle(conn, parsed.message);
   }
 }

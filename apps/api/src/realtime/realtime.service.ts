@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -13,46 +12,71 @@ import {
   CloseCode,
   ErrorCode,
   PROTOCOL_VERSION,
+  channelOf,
   type Channel,
   type ClientDataMap,
+  type ClientMessage,
   type ErrorCode as ErrorCodeT,
   type ServerDataMap,
   type ServerType,
+  type StreamType,
+  type UserInfo,
 } from '@lm/protocol';
-import type { WebSocket } from 'ws';
+import { canRunCommand } from '../auth/permissions';
+import type { Principal } from '../auth/principal';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LinesService } from '../lines/lines.service';
+import { Connection, type Outgoing, type Sink } from './connection';
+import { RealtimeCommandError, RealtimeCommands, type PluggableCommand } from './realtime-commands';
+import { ReplayRing, StreamEntry } from './stream-entry';
 
-interface Connection {
-  id: string;
-  ws: WebSocket;
-  connectedAt: Date;
-  /** null: every line. */
-  lines: Set<string> | null;
-  channels: Set<Channel>;
-  batchMs: number;
-  sent: number;
-  received: number;
-  missedPongs: number;
+export interface FrameError {
+  code: ErrorCodeT;
+  message: string;
+  original_message?: string;
+  request_id?: string;
 }
 
-type StreamType = Extract<ServerType, Channel>;
+export type Admission = { ok: true } | { ok: false; code: number; reason: string };
 
-/** The live stream hub: connections, subscriptions, seq/epoch, fan-out and its counters. */
+/**
+ * The live stream hub for WebSocket and SSE clients: connections, subscriptions, seq/epoch and the
+ * replay ring, commands, fan-out (one serialisation per message, writes corked per event-loop turn),
+ * slow-consumer handling and the counters of /health/websocket.
+ */
 @Injectable()
 export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(RealtimeService.name);
-  private readonly connections = new Map<WebSocket, Connection>();
+  private readonly connections = new Set<Connection>();
+  private readonly perUser = new Map<string, number>();
   /** Changes whenever this server's stream restarts, so a client can tell its seq is from another stream. */
   readonly epoch = randomUUID();
   private seq = 0;
+  private readonly ring: ReplayRing;
   private pingTimer?: NodeJS.Timeout;
-  private readonly stats = { total_connections: 0, messages_sent: 0, messages_received: 0, errors: 0 };
+  private readonly dirty = new Set<Connection>();
+  private flushScheduled = false;
+  private readonly lagging = new Set<Connection>();
+  private lagTimer?: NodeJS.Timeout;
+  private shuttingDown = false;
+  private readonly stats = {
+    total_connections: 0,
+    messages_sent: 0,
+    messages_received: 0,
+    errors: 0,
+    rate_limited: 0,
+    refused_connections: 0,
+    slow_consumer_closes: 0,
+    coalesced: 0,
+  };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lines: LinesService,
-  ) {}
+    private readonly commands: RealtimeCommands,
+  ) {
+    this.ring = new ReplayRing(config.realtime.replayBufferSize);
+  }
 
   onModuleInit(): void {
     // ws README: ping on an interval, terminate a connection that missed two pongs.
@@ -62,163 +86,423 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
 
   onModuleDestroy(): void {
     clearInterval(this.pingTimer);
+    clearInterval(this.lagTimer);
   }
 
   beforeApplicationShutdown(): void {
-    for (const conn of this.connections.values()) conn.ws.close(CloseCode.GOING_AWAY, 'server shutdown');
+    this.shuttingDown = true;
+    for (const conn of [...this.connections]) this.close(conn, CloseCode.GOING_AWAY, 'server shutdown');
   }
 
-  connect(ws: WebSocket, _req: IncomingMessage): void {
-    const conn: Connection = {
-      id: randomUUID(),
-      ws,
-      connectedAt: new Date(),
-      lines: null,
-      channels: new Set(CHANNELS),
-      batchMs: 0,
-      sent: 0,
-      received: 0,
-      missedPongs: 0,
-    };
-    this.connections.set(ws, conn);
+  // ---------- connections ----------
+
+  /** Whether one more connection for this principal is allowed (4429 with a retry hint if not). */
+  admit(principal: Principal): Admission {
+    if (this.shuttingDown) return { ok: false, code: CloseCode.GOING_AWAY, reason: 'server shutdown' };
+    if (this.connections.size >= this.config.realtime.maxConnections) {
+      this.stats.refused_connections++;
+      return { ok: false, code: CloseCode.TOO_MANY_CONNECTIONS, reason: 'too many connections; retry after 10 s' };
+    }
+    // Anonymous viewers share one name, so the per-user limit only applies to real users.
+    if (!principal.anonymous && (this.perUser.get(principal.username) ?? 0) >= this.config.realtime.maxConnectionsPerUser) {
+      this.stats.refused_connections++;
+      return { ok: false, code: CloseCode.TOO_MANY_CONNECTIONS, reason: 'too many connections for this user; retry after 30 s' };
+    }
+    return { ok: true };
+  }
+
+  /** Registers a connection (call `admit` first) and sends it `connected`. */
+  attach(sink: Sink, principal: Principal): Connection {
+    const conn = new Connection(sink, principal, this.seq, this.config.realtime.rateLimitPerSec);
+    this.connections.add(conn);
     this.stats.total_connections++;
-    ws.on('pong', () => (conn.missedPongs = 0));
-    ws.on('message', () => {
-      conn.received++;
-      this.stats.messages_received++;
-    });
+    if (!principal.anonymous) this.perUser.set(principal.username, (this.perUser.get(principal.username) ?? 0) + 1);
+    if (principal.expiresAt !== null) {
+      // setTimeout takes at most 2^31-1 ms; longer tokens are re-checked when it fires.
+      const arm = (): void => {
+        const left = principal.expiresAt! - Date.now();
+        if (left <= 0) this.close(conn, CloseCode.UNAUTHENTICATED, 'token expired');
+        else conn.expiryTimer = setTimeout(arm, Math.min(left, 2_147_483_647));
+      };
+      arm();
+    }
     this.send(conn, 'connected', {
       client_id: conn.id,
       protocol_version: PROTOCOL_VERSION,
       server_time: new Date().toISOString(),
       heartbeat_interval_ms: this.config.realtime.heartbeatIntervalMs,
       epoch: this.epoch,
-      seq: this.seq,
-      user: null,
+      seq: conn.startSeq,
+      user: userOf(principal),
     });
+    return conn;
   }
 
-  disconnect(ws: WebSocket): void {
-    this.connections.delete(ws);
+  /** Forgets a connection whose transport closed. */
+  detach(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    conn.closed = true;
+    clearTimeout(conn.expiryTimer);
+    clearTimeout(conn.batchTimer);
+    conn.queue = [];
+    conn.coalesce = null;
+    this.dirty.delete(conn);
+    this.lagging.delete(conn);
+    if (!conn.principal.anonymous) {
+      const n = (this.perUser.get(conn.principal.username) ?? 1) - 1;
+      if (n <= 0) this.perUser.delete(conn.principal.username);
+      else this.perUser.set(conn.principal.username, n);
+    }
   }
 
-  // ---------- commands ----------
-
-  heartbeat(ws: WebSocket, data: ClientDataMap['heartbeat']): void {
-    this.reply(ws, 'heartbeat', { server_time: new Date().toISOString(), client_id: data.client_id ?? null }, data.request_id);
+  close(conn: Connection, code: number, reason: string): void {
+    if (conn.closed) return;
+    // What was answered before the close (e.g. the last rate_limited errors) still goes out first.
+    if (!conn.lagging && conn.queued > 0) conn.sink.write(conn.queue, conn.batchMs > 0);
+    this.detach(conn);
+    conn.sink.close(code, reason);
   }
 
-  subscribe(ws: WebSocket, data: ClientDataMap['subscribe']): void {
-    const conn = this.connections.get(ws);
-    if (!conn) return;
+  pong(conn: Connection): void {
+    conn.missedPongs = 0;
+  }
+
+  // ---------- client frames ----------
+
+  /** Counts an inbound frame against the rate limit; false when it must not be served. */
+  received(conn: Connection, requestId?: string): boolean {
+    conn.received++;
+    this.stats.messages_received++;
+    const verdict = conn.admit(Date.now());
+    if (verdict === 'ok') return true;
+    this.stats.errors++;
+    this.stats.rate_limited++;
+    if (verdict === 'flooding') {
+      this.logger.warn(`Closing connection ${conn.id}: flooding`);
+      this.close(conn, CloseCode.POLICY, 'flooding: too many messages');
+    } else {
+      this.reply(conn, 'error', { code: ErrorCode.RATE_LIMITED, message: 'Too many messages: slow down' }, requestId);
+    }
+    return false;
+  }
+
+  /** Answers a frame that failed parsing; the connection stays open. */
+  rejectFrame(conn: Connection, error: FrameError): void {
+    this.stats.errors++;
+    this.reply(conn, 'error', error);
+  }
+
+  /** Counts a protocol error the transport handled itself (e.g. an oversized frame closed with 1009). */
+  countError(): void {
+    this.stats.errors++;
+  }
+
+  /** Serves one valid client message; every command is answered, echoing its request_id. */
+  async handle(conn: Connection, message: ClientMessage): Promise<void> {
+    const requestId = message.data.request_id;
+    if (!canRunCommand(conn.principal.role, conn.principal.anonymous, message.type)) {
+      this.rejectFrame(conn, { code: ErrorCode.FORBIDDEN, message: `Your role may not send "${message.type}"`, request_id: requestId });
+      return;
+    }
+    try {
+      switch (message.type) {
+        case 'heartbeat':
+          return this.reply(conn, 'heartbeat', { server_time: new Date().toISOString(), client_id: message.data.client_id ?? conn.id }, requestId);
+        case 'subscribe':
+          return this.subscribe(conn, message.data);
+        case 'unsubscribe':
+          return this.unsubscribe(conn, message.data);
+        case 'resume':
+          return this.resume(conn, message.data);
+        case 'request_latest':
+          return await this.requestLatest(conn, message.data);
+        case 'request_status':
+          return this.reply(conn, 'status', this.statusOf(conn), requestId);
+        case 'alarm_ack':
+        case 'alarm_shelve':
+        case 'alarm_unshelve':
+          return await this.pluggable(conn, message.type, message.data);
+      }
+    } catch (err) {
+      if (err instanceof RealtimeCommandError) {
+        this.rejectFrame(conn, { code: err.code, message: err.message, request_id: requestId });
+      } else {
+        this.logger.error(`Command ${message.type} failed`, err instanceof Error ? err.stack : String(err));
+        this.rejectFrame(conn, { code: ErrorCode.INTERNAL, message: 'Internal server error', request_id: requestId });
+      }
+    }
+  }
+
+  private subscribe(conn: Connection, data: ClientDataMap['subscribe']): void {
     conn.lines = data.lines.includes('*') ? null : new Set(data.lines);
     if (data.channels) conn.channels = new Set(data.channels);
-    if (data.batch_ms !== undefined) conn.batchMs = data.batch_ms;
-    this.sendSubscription(conn, data.request_id);
+    if (data.batch_ms !== undefined) {
+      conn.batchMs = data.batch_ms;
+      if (conn.batchMs === 0) clearTimeout(conn.batchTimer);
+    }
+    this.dropUnwanted(conn);
+    this.reply(conn, 'subscribed', subscriptionOf(conn), data.request_id);
   }
 
-  unsubscribe(ws: WebSocket, data: ClientDataMap['unsubscribe']): void {
-    const conn = this.connections.get(ws);
-    if (!conn) return;
+  private unsubscribe(conn: Connection, data: ClientDataMap['unsubscribe']): void {
     if (data.lines.includes('*')) conn.lines = new Set();
     else if (conn.lines) for (const l of data.lines) conn.lines.delete(l);
     else conn.lines = new Set(this.lines.list().map((l) => l.id).filter((id) => !data.lines.includes(id)));
-    this.sendSubscription(conn, data.request_id);
+    this.dropUnwanted(conn);
+    this.reply(conn, 'subscribed', subscriptionOf(conn), data.request_id);
   }
 
-  resume(ws: WebSocket, data: ClientDataMap['resume']): void {
-    // Replay from a buffer comes with protocol v1's resume (issue 3); until then the client reloads a snapshot.
-    this.reply(ws, 'resumed', { recovered: false, epoch: this.epoch, seq: this.seq }, data.request_id);
+  /**
+   * Replays what the connection missed: every kept message in (last_seq, seq at connect] that its
+   * subscription covers, in order, then `resumed`. Messages after the connect were sent to it live;
+   * the client holds those until `resumed` so it sees one ordered sequence.
+   */
+  private resume(conn: Connection, data: ClientDataMap['resume']): void {
+    this.resumeFrom(conn, data.epoch, data.last_seq, data.request_id);
   }
 
-  requestLatest(ws: WebSocket, data: ClientDataMap['request_latest']): void {
+  /** `epoch` null (SSE Last-Event-ID carries only the seq): taken as this stream's when the seq fits. */
+  resumeFrom(conn: Connection, epoch: string | null, lastSeq: number, requestId?: string): void {
+    const entries = this.replay(epoch, lastSeq, conn.startSeq);
+    if (entries) for (const e of entries) if (conn.wants(e)) this.enqueue(conn, e);
+    this.reply(conn, 'resumed', { recovered: entries !== null, epoch: this.epoch, seq: conn.startSeq }, requestId);
+  }
+
+  /** Kept entries in (lastSeq, upTo], or null when that cannot be recovered (other epoch, too old). */
+  private replay(epoch: string | null, lastSeq: number, upTo: number): StreamEntry[] | null {
+    if (epoch !== null && epoch !== this.epoch) return null;
+    if (lastSeq > this.seq) return null;
+    return this.ring.since(lastSeq, upTo);
+  }
+
+  /** SSE subscriptions come from the query string (the stream is one-way). */
+  setSubscription(conn: Connection, lines: string[] | null, channels: Channel[] | null): void {
+    conn.lines = lines === null || lines.includes('*') ? null : new Set(lines);
+    if (channels) conn.channels = new Set(channels);
+  }
+
+  private async requestLatest(conn: Connection, data: ClientDataMap['request_latest']): Promise<void> {
+    const seq = this.seq;
     const lines = Object.fromEntries(this.lines.latestReadings(data.lines).map((r) => [r.production_line_id, r]));
     const status = Object.fromEntries(this.lines.statuses().map((s) => [s.production_line_id, s]));
-    this.reply(ws, 'snapshot', { lines, line_status: status, active_alarms: [], epoch: this.epoch, seq: this.seq }, data.request_id);
+    const wanted = data.lines ? new Set(data.lines) : null;
+    const alarms = (await this.commands.listActiveAlarms()).filter((a) => !wanted || wanted.has(a.production_line_id));
+    this.reply(conn, 'snapshot', { lines, line_status: status, active_alarms: alarms, epoch: this.epoch, seq }, data.request_id);
   }
 
-  requestStatus(ws: WebSocket, data: ClientDataMap['request_status']): void {
-    const conn = this.connections.get(ws);
-    if (!conn) return;
-    this.reply(
-      ws,
-      'status',
-      {
-        client_id: conn.id,
-        connected_at: conn.connectedAt.toISOString(),
-        messages_sent: conn.sent,
-        messages_received: conn.received,
-        subscription: this.subscription(conn),
-        server: { active_connections: this.connections.size, epoch: this.epoch, seq: this.seq },
-      },
-      data.request_id,
-    );
-  }
-
-  /** Answers a frame that failed parsing or a command that failed; the connection stays open. */
-  rejectFrame(ws: WebSocket, error: { code: ErrorCodeT; message: string; original_message?: string; request_id?: string }): void {
-    this.stats.errors++;
-    this.reply(ws, 'error', error);
-  }
-
-  unavailable(ws: WebSocket, type: string, requestId?: string): void {
-    this.rejectFrame(ws, { code: ErrorCode.UNAVAILABLE, message: `"${type}" is not available on this server yet`, request_id: requestId });
+  private async pluggable<K extends PluggableCommand>(conn: Connection, type: K, data: ClientDataMap[K]): Promise<void> {
+    const handler = this.commands.handler(type);
+    if (!handler) {
+      this.rejectFrame(conn, { code: ErrorCode.UNAVAILABLE, message: `"${type}" is not available on this server yet`, request_id: data.request_id });
+      return;
+    }
+    const result = await handler(data, { principal: conn.principal, clientId: conn.id });
+    this.reply(conn, 'result', { command: type, ok: true, result }, data.request_id);
   }
 
   // ---------- the stream ----------
 
-  /** Sends one stream message to every connection subscribed to it; serialised once for all. */
-  publish<T extends StreamType>(type: T, data: ServerDataMap[T], lineId: string, timestamp: string): void {
+  /**
+   * Sends one stream message to every connection subscribed to it and keeps it for replay; serialised
+   * once for all. `lineId` null: not about one line (notifications).
+   */
+  publish<T extends StreamType>(type: T, data: ServerDataMap[T], lineId: string | null, timestamp: string): void {
     const seq = ++this.seq;
-    if (this.connections.size === 0) return;
-    const frame = JSON.stringify({ type, timestamp, seq, data });
-    for (const conn of this.connections.values()) {
-      if (!conn.channels.has(type) || (conn.lines !== null && !conn.lines.has(lineId))) continue;
-      this.write(conn, frame);
+    const entry = new StreamEntry(seq, type, channelOf(type), lineId, JSON.stringify({ type, timestamp, seq, data }));
+    this.ring.push(entry);
+    for (const conn of this.connections) if (conn.wants(entry)) this.enqueue(conn, entry);
+  }
+
+  health(): Record<string, unknown> {
+    const subscribers = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>;
+    let sse = 0;
+    let lagging = 0;
+    let queued = 0;
+    let buffered = 0;
+    for (const conn of this.connections) {
+      for (const c of conn.channels) subscribers[c]++;
+      if (conn.sink.transport === 'sse') sse++;
+      if (conn.lagging) lagging++;
+      queued += conn.queued;
+      buffered += conn.sink.buffered();
     }
+    return {
+      ...this.stats,
+      active_connections: this.connections.size,
+      sse_connections: sse,
+      lagging_connections: lagging,
+      // Memory held for clients: messages waiting in our queues, bytes waiting in socket buffers.
+      queued_messages: queued,
+      buffered_bytes: buffered,
+      subscribers,
+      epoch: this.epoch,
+      seq: this.seq,
+      replay_oldest_seq: this.ring.oldestSeq(),
+    };
   }
 
-  health(): { total_connections: number; active_connections: number; messages_sent: number; messages_received: number; errors: number; epoch: string; seq: number } {
-    return { ...this.stats, active_connections: this.connections.size, epoch: this.epoch, seq: this.seq };
-  }
+  // ---------- outgoing queue ----------
 
-  // ---------- internals ----------
-
-  private reply<T extends ServerType>(ws: WebSocket, type: T, data: ServerDataMap[T], requestId?: string): void {
-    const conn = this.connections.get(ws);
-    if (!conn) return;
+  private reply<T extends ServerType>(conn: Connection, type: T, data: ServerDataMap[T], requestId?: string): void {
     const payload = requestId === undefined ? data : { ...data, request_id: requestId };
     this.send(conn, type, payload as ServerDataMap[T]);
   }
 
   private send<T extends ServerType>(conn: Connection, type: T, data: ServerDataMap[T]): void {
-    this.write(conn, JSON.stringify({ type, timestamp: new Date().toISOString(), data }));
+    this.enqueue(conn, JSON.stringify({ type, timestamp: new Date().toISOString(), data }));
   }
 
-  private write(conn: Connection, frame: string): void {
-    if (conn.ws.readyState !== conn.ws.OPEN) return;
-    conn.ws.send(frame);
-    conn.sent++;
-    this.stats.messages_sent++;
+  private enqueue(conn: Connection, item: Outgoing): void {
+    if (conn.closed) return;
+    if (conn.lagging && typeof item !== 'string' && item.type === 'production_data' && item.lineId !== null) {
+      // Latest wins: the older value of the line is dropped from the queue, the new one goes last (seq order kept).
+      const map = (conn.coalesce ??= new Map());
+      const prev = map.get(item.lineId);
+      if (prev !== undefined) {
+        conn.queue[prev] = null;
+        conn.queued--;
+        this.stats.coalesced++;
+      }
+      map.set(item.lineId, conn.queue.length);
+    }
+    conn.queue.push(item);
+    conn.queued++;
+    if (conn.queued > this.config.realtime.slowConsumerMaxQueued) {
+      this.closeSlow(conn, 'too many queued messages');
+      return;
+    }
+    if (conn.lagging) return; // the lag timer writes when it has caught up
+    if (typeof item !== 'string' && conn.batchMs > 0) {
+      conn.batchTimer ??= setTimeout(() => {
+        conn.batchTimer = undefined;
+        this.flush(conn);
+      }, conn.batchMs);
+      return;
+    }
+    this.dirty.add(conn);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Everything queued in this event-loop turn goes out in one corked write per connection.
+      setImmediate(this.flushDirty);
+    }
   }
 
-  private subscription(conn: Connection): { lines: string[]; channels: Channel[]; batch_ms: number } {
-    return { lines: conn.lines ? [...conn.lines] : ['*'], channels: [...conn.channels], batch_ms: conn.batchMs };
+  private readonly flushDirty = (): void => {
+    this.flushScheduled = false;
+    for (const conn of this.dirty) this.flush(conn);
+    this.dirty.clear();
+  };
+
+  private flush(conn: Connection): void {
+    if (conn.closed || conn.queued === 0) return;
+    const buffered = conn.sink.buffered();
+    if (buffered > this.config.realtime.slowConsumerCloseBytes) {
+      this.closeSlow(conn, 'too far behind');
+      return;
+    }
+    if (buffered > this.config.realtime.slowConsumerBytes) {
+      if (!conn.lagging) this.startLagging(conn);
+      // Coalescing keeps its queue small, but a client that never catches up is not a client.
+      else if (Date.now() - conn.laggingSince > this.config.realtime.slowConsumerMaxLagMs) this.closeSlow(conn, 'behind for too long');
+      return;
+    }
+    if (conn.lagging) {
+      conn.lagging = false;
+      conn.coalesce = null;
+      this.lagging.delete(conn);
+    }
+    const items = conn.queue;
+    conn.queue = [];
+    conn.queued = 0;
+    clearTimeout(conn.batchTimer);
+    conn.batchTimer = undefined;
+    const n = conn.sink.write(items, conn.batchMs > 0);
+    conn.sent += n;
+    this.stats.messages_sent += n;
   }
 
-  private sendSubscription(conn: Connection, requestId?: string): void {
-    this.reply(conn.ws, 'subscribed', this.subscription(conn), requestId);
+  private startLagging(conn: Connection): void {
+    conn.lagging = true;
+    conn.laggingSince = Date.now();
+    // Coalesce what is already queued, then keep coalescing until the client catches up.
+    const map = new Map<string, number>();
+    const kept: (Outgoing | null)[] = [];
+    for (const item of conn.queue) {
+      if (item === null) continue;
+      if (typeof item !== 'string' && item.type === 'production_data' && item.lineId !== null) {
+        const prev = map.get(item.lineId);
+        if (prev !== undefined) {
+          kept[prev] = null;
+          this.stats.coalesced++;
+        }
+        map.set(item.lineId, kept.length);
+      }
+      kept.push(item);
+    }
+    conn.queue = kept;
+    conn.queued = kept.reduce((n, i) => (i === null ? n : n + 1), 0);
+    conn.coalesce = map;
+    this.lagging.add(conn);
+    this.lagTimer ??= setInterval(() => {
+      for (const c of this.lagging) this.flush(c);
+      if (this.lagging.size === 0) {
+        clearInterval(this.lagTimer);
+        this.lagTimer = undefined;
+      }
+    }, 50);
   }
 
+  private closeSlow(conn: Connection, why: string): void {
+    this.stats.slow_consumer_closes++;
+    this.logger.warn(`Closing slow consumer ${conn.id}: ${why}`);
+    this.close(conn, CloseCode.SLOW_CONSUMER, 'slow consumer: reconnect and resume');
+  }
+
+  /** A subscription shrank: what is queued and no longer wanted is not sent. */
+  private dropUnwanted(conn: Connection): void {
+    if (conn.queued === 0) return;
+    conn.queue = conn.queue.filter((i) => i !== null && (typeof i === 'string' || conn.wants(i)));
+    conn.queued = conn.queue.length;
+    if (conn.coalesce) {
+      conn.coalesce.clear();
+      conn.queue.forEach((i, idx) => {
+        if (i !== null && typeof i !== 'string' && i.type === 'production_data' && i.lineId !== null) conn.coalesce!.set(i.lineId, idx);
+      });
+    }
+  }
+
+  private statusOf(conn: Connection): ServerDataMap['status'] {
+    return {
+      client_id: conn.id,
+      connected_at: conn.connectedAt.toISOString(),
+      messages_sent: conn.sent,
+      messages_received: conn.received,
+      subscription: subscriptionOf(conn),
+      server: { active_connections: this.connections.size, epoch: this.epoch, seq: this.seq },
+      transport: conn.sink.transport,
+      user: userOf(conn.principal),
+    };
+  }
+
+  /** Connections whose transport pings (WebSocket); SSE relies on TCP and its keep-alive comments. */
   private checkLiveness(): void {
-    for (const conn of this.connections.values()) {
+    for (const conn of this.connections) {
+      if (!conn.sink.ping) continue;
       if (conn.missedPongs >= 2) {
         this.logger.warn(`Terminating connection ${conn.id}: no pong to two pings`);
-        conn.ws.terminate();
+        this.close(conn, 1006, 'no pong');
         continue;
       }
       conn.missedPongs++;
-      conn.ws.ping();
+      conn.sink.ping?.();
     }
   }
+}
+
+function userOf(p: Principal): UserInfo | null {
+  return p.anonymous ? null : { username: p.username, role: p.role };
+}
+
+function subscriptionOf(conn: Connection): { lines: string[]; channels: Channel[]; batch_ms: number } {
+  return { lines: conn.lines ? [...conn.lines] : ['*'], channels: [...conn.channels], batch_ms: conn.batchMs };
 }

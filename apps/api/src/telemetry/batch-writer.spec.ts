@@ -51,4 +51,35 @@ describe(BatchWriter.name, () => {
     fail = false;
     await expect(w.add(3)).resolves.toBe('ok');
   });
+
+  it('with retry, keeps a failed batch and writes it when the store is back, resolving every add', async () => {
+    let failures = 2;
+    const errors: number[] = [];
+    const calls: number[][] = [];
+    const w = new BatchWriter<number, string>(async (items) => {
+      calls.push(items);
+      if (failures-- > 0) throw new Error('db down');
+      return 'ok';
+    }, { flushMs: 0, maxBatch: 10, retry: { minDelayMs: 1, maxDelayMs: 2, onError: (_e, attempt) => errors.push(attempt) } });
+    const adds = [w.add(1), w.add(2)];
+    await expect(Promise.all(adds)).resolves.toEqual(['ok', 'ok']);
+    expect(errors).toEqual([1, 2]);
+    expect(calls).toEqual([[1, 2], [1, 2], [1, 2]]);
+    expect(w.stalled).toBe(false);
+    expect(w.queued).toBe(0);
+  });
+
+  it('counts the batch being written as queued, and reports a stall while retrying', async () => {
+    let fail = true;
+    const w = new BatchWriter<number, void>(async () => {
+      if (fail) throw new Error('db down');
+    }, { flushMs: 0, maxBatch: 10, retry: { minDelayMs: 5, maxDelayMs: 5, onError: () => undefined } });
+    const done = w.add(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(w.stalled).toBe(true);
+    expect(w.queued).toBe(1);
+    fail = false;
+    await done;
+    expect(w.stalled).toBe(false);
+  });
 });

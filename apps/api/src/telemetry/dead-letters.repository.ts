@@ -17,6 +17,11 @@ export class DeadLettersRepository {
     await this.repo.insert(letter);
   }
 
+  /** One statement for many. */
+  async insertMany(letters: NewDeadLetter[]): Promise<void> {
+    if (letters.length > 0) await this.repo.insert(letters);
+  }
+
   recent(limit: number): Promise<DeadLetterEntity[]> {
     return this.repo.find({ order: { id: 'DESC' }, take: limit });
   }

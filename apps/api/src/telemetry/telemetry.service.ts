@@ -1,22 +1,34 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { formatIssues, isLineState, parseTelemetry, parseTopic, type ProductionData } from '@lm/protocol';
+import { AlarmsService } from '../alarms/alarms.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LinesService } from '../lines/lines.service';
 import { RealtimeService } from '../realtime/realtime.service';
+import type { AckStats } from '../broker/ack-after-commit-mqtt.server';
 import { BatchWriter } from './batch-writer';
-import { DeadLettersRepository } from './dead-letters.repository';
+import { DeadLettersRepository, type NewDeadLetter } from './dead-letters.repository';
 import { TelemetryRepository, rowKey, type TelemetryRow } from './telemetry.repository';
 
 const MAX_DEAD_LETTER_PAYLOAD = 4096;
 const DEAD_LETTER_LOG_INTERVAL_MS = 10_000;
+const WRITE_ERROR_LOG_INTERVAL_MS = 10_000;
 
 export interface IngestStats {
   received: number;
   stored: number;
   duplicates: number;
   dead_lettered: number;
+  /** Failed write attempts (each retried: a database outage pauses ingest, it loses nothing). */
   write_errors: number;
+  /** Rows waiting for the database. */
   queued: number;
+  /** True while writes fail and are being retried. */
+  database_stalled: boolean;
+  /** MQTT messages received and not yet acknowledged to the broker; when it reaches the cap, reading pauses. */
+  in_flight: number;
+  in_flight_bytes: number;
+  paused: boolean;
+  acked: number;
 }
 
 /** Ingest: validate -> batch into PostgreSQL -> broadcast what was committed. Bad input is dead-lettered. */
@@ -24,28 +36,54 @@ export interface IngestStats {
 export class TelemetryService implements OnApplicationShutdown {
   private readonly logger = new Logger(TelemetryService.name);
   private readonly writer: BatchWriter<TelemetryRow, Set<string>>;
+  private readonly deadLetterWriter: BatchWriter<NewDeadLetter, void>;
   private readonly stats = { received: 0, stored: 0, duplicates: 0, dead_lettered: 0, write_errors: 0 };
   private deadLetterLog = { lastAt: 0, suppressed: 0 };
+  private writeErrorLogAt = 0;
+  private transportStats: () => AckStats | null = () => null;
 
   constructor(
     private readonly repo: TelemetryRepository,
     private readonly deadLetters: DeadLettersRepository,
     private readonly lines: LinesService,
     private readonly realtime: RealtimeService,
+    private readonly alarms: AlarmsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
+    // Failed writes are retried, never rejected: the MQTT message stays unacknowledged meanwhile.
+    const retry = { minDelayMs: 100, maxDelayMs: 5000, onError: (err: unknown) => this.writeFailed(err) };
     this.writer = new BatchWriter((rows) => this.repo.insertBatch(rows), {
       flushMs: config.ingest.flushIntervalMs,
       maxBatch: config.ingest.maxBatchRows,
+      retry,
+    });
+    this.deadLetterWriter = new BatchWriter((letters) => this.deadLetters.insertMany(letters), {
+      flushMs: config.ingest.flushIntervalMs,
+      maxBatch: 500,
+      retry,
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.writer.flush();
+    await Promise.all([this.writer.flush(), this.deadLetterWriter.flush()]);
+  }
+
+  /** The transport reports its acknowledgement state here (bootstrap wires it). */
+  attachTransportStats(stats: () => AckStats): void {
+    this.transportStats = stats;
   }
 
   ingestStats(): IngestStats {
-    return { ...this.stats, queued: this.writer.queued };
+    const t = this.transportStats();
+    return {
+      ...this.stats,
+      queued: this.writer.queued + this.deadLetterWriter.queued,
+      database_stalled: this.writer.stalled || this.deadLetterWriter.stalled,
+      in_flight: t?.in_flight ?? 0,
+      in_flight_bytes: t?.in_flight_bytes ?? 0,
+      paused: t?.paused ?? false,
+      acked: t?.acked ?? 0,
+    };
   }
 
   /**
@@ -63,13 +101,7 @@ export class TelemetryService implements OnApplicationShutdown {
     if (!result.ok) return this.deadLetter(topic, raw, formatIssues(result.issues), receivedAt);
 
     const rows: TelemetryRow[] = result.readings.map((r) => ({ ...r, lineId, backfill: result.backfill, receivedAt }));
-    let inserted: Set<string>[];
-    try {
-      inserted = await Promise.all(rows.map((row) => this.writer.add(row)));
-    } catch (err) {
-      this.stats.write_errors++;
-      throw err;
-    }
+    const inserted = await Promise.all(rows.map((row) => this.writer.add(row)));
     rows.forEach((row, i) => {
       // The batch's set of inserted keys is shared by its rows: the first row with a key claims it, so
       // a duplicate that arrived within the same batch is not broadcast twice.
@@ -91,7 +123,10 @@ export class TelemetryService implements OnApplicationShutdown {
     const state = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).state : undefined;
     if (!isLineState(state)) return this.deadLetter(topic, raw, 'state: must be running, stopped, fault or offline', receivedAt);
     const status = this.lines.recordStatus(parsed.lineId, state, receivedAt);
-    if (status) this.realtime.publish('line_status', status, parsed.lineId, status.since);
+    if (!status) return;
+    this.realtime.publish('line_status', status, parsed.lineId, status.since);
+    // A stopped line suppresses its process alarms by design.
+    this.alarms.onLineStatus(parsed.lineId, state);
   }
 
   private publishLive(row: TelemetryRow): void {
@@ -106,6 +141,8 @@ export class TelemetryService implements OnApplicationShutdown {
     const timestamp = row.time.toISOString();
     this.lines.recordLatest({ ...data, timestamp });
     this.realtime.publish('production_data', data, row.lineId, timestamp);
+    // Live rows only, after commit: backfill is history and is never alarmed.
+    this.alarms.evaluate(row.lineId, row);
   }
 
   private async deadLetter(topic: string, raw: Buffer, reason: string, receivedAt: Date): Promise<void> {
@@ -117,12 +154,22 @@ export class TelemetryService implements OnApplicationShutdown {
       this.logger.warn(`Dead letter on ${topic.slice(0, 200)}: ${reason.slice(0, 300)}${more}`);
       this.deadLetterLog = { lastAt: now, suppressed: 0 };
     } else this.deadLetterLog.suppressed++;
-    await this.deadLetters.insert({
+    // Acknowledged only once the dead letter is committed, like a good message.
+    await this.deadLetterWriter.add({
       receivedAt,
       topic: topic.slice(0, 1024),
-      payload: raw.subarray(0, MAX_DEAD_LETTER_PAYLOAD).toString('utf8'),
+      // NUL is the one character PostgreSQL text cannot hold.
+      payload: raw.subarray(0, MAX_DEAD_LETTER_PAYLOAD).toString('utf8').replaceAll('\u0000', '\uFFFD'),
       payloadSize: raw.length,
       reason: reason.slice(0, 2000),
     });
+  }
+
+  private writeFailed(err: unknown): void {
+    this.stats.write_errors++;
+    const now = Date.now();
+    if (now - this.writeErrorLogAt < WRITE_ERROR_LOG_INTERVAL_MS) return;
+    this.writeErrorLogAt = now;
+    this.logger.error(`Database write failed, ingest paused and retrying: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -2,6 +2,9 @@ import { memo } from 'react';
 import type { LineState } from '@lm/protocol';
 import { TREND_WINDOW_MS, type LineView } from '../../lib/use-realtime';
 import { formatAge, formatClock, formatNumber, NO_VALUE } from '../../lib/format';
+import Link from 'next/link';
+import { SEVERITIES_DESC, type SeverityCounts } from '../../lib/alarm-store';
+import { SeverityBadge } from '../alarms/severity';
 import { HeatStrip } from './heat-strip';
 import { Sparkline } from './sparkline';
 import styles from './overview.module.css';
@@ -23,9 +26,11 @@ interface Props {
   now: number;
   /** Whether the connection is live; when not, every value is shown greyed. */
   live: boolean;
+  /** Open alarms of this line by severity; null when none. */
+  alarms: SeverityCounts | null;
 }
 
-export const LineTile = memo(function LineTile({ id, line, now, live }: Props) {
+export const LineTile = memo(function LineTile({ id, line, now, live, alarms }: Props) {
   const data = line?.data ?? null;
   const receivedAt = line?.receivedAt ?? null;
   const age = receivedAt !== null && now > 0 ? Math.max(0, now - receivedAt) : null;
@@ -44,7 +49,18 @@ export const LineTile = memo(function LineTile({ id, line, now, live }: Props) {
       aria-label={`Line ${id}`}
     >
       <header className={styles.tileHeader}>
-        <h2 className={styles.tileTitle}>Line {id}</h2>
+        <h2 className={styles.tileTitle}>
+          <Link href={`/lines/${encodeURIComponent(id)}`} className={styles.tileLink} data-testid={`line-link-${id}`}>
+            Line {id}
+          </Link>
+        </h2>
+        {alarms ? (
+          <span className={styles.tileAlarms} data-testid={`tile-alarms-${id}`}>
+            {SEVERITIES_DESC.filter((s) => alarms[s] > 0).map((s) => (
+              <SeverityBadge key={s} severity={s} count={alarms[s]} compact />
+            ))}
+          </span>
+        ) : null}
         {stale ? (
           <span className={styles.staleBadge} data-testid={`stale-${id}`}>
             No data {formatAge(age ?? 0)}

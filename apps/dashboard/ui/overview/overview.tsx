@@ -3,18 +3,20 @@
 import { useMemo } from 'react';
 import type { LineState } from '@lm/protocol';
 import { compareLineIds, DEFAULT_LINE_IDS } from '../../lib/lines';
-import { useNow, useRealtime, type LineView } from '../../lib/use-realtime';
-import { formatAge, formatClock } from '../../lib/format';
-import { ConnectionIndicator } from './connection-indicator';
+import { zeroCounts, type SeverityCounts } from '../../lib/alarm-store';
+import { useAlarms, useConnection, useLines } from '../../lib/realtime-context';
+import { useNow, type LineView } from '../../lib/use-realtime';
 import { LineTile, STALE_AFTER_MS } from './line-tile';
 import styles from './overview.module.css';
 
-/** The live overview: one tile per line. `apiUrl` comes from the server at request time (may be empty). */
-export function Overview({ apiUrl }: { apiUrl: string }) {
-  const realtime = useRealtime(apiUrl || undefined);
+/** The live overview: one tile per line. The connection and the header come from the AppShell. */
+export function Overview() {
+  const lines = useLines();
+  const { connection } = useConnection();
+  const { open } = useAlarms();
   const now = useNow(500);
-  const { connection, lines, lastMessageAt } = realtime;
-  const live = connection.state === 'live';
+  // On the SSE fallback data still flows (only commands are off): values are current.
+  const live = connection.state === 'live' || connection.state === 'fallback';
 
   // The demo lines as placeholders from the first paint, plus every line seen on the stream.
   const ids = useMemo(() => {
@@ -23,57 +25,29 @@ export function Overview({ apiUrl }: { apiUrl: string }) {
     return [...set].sort(compareLineIds);
   }, [lines]);
 
+  // Open alarms per line by severity: recomputed when an alarm changes, not per data frame.
+  const alarmCounts = useMemo(() => {
+    const per = new Map<string, SeverityCounts>();
+    for (const a of open.values()) {
+      let c = per.get(a.production_line_id);
+      if (!c) per.set(a.production_line_id, (c = zeroCounts()));
+      c[a.severity]++;
+    }
+    return per;
+  }, [open]);
+
   return (
-    <div className={styles.page}>
-      <header className={styles.header}>
-        <div className={styles.brand}>
-          <h1 className={styles.title}>Line Monitor</h1>
-          <span className={styles.subtitle}>Extrusion overview</span>
-        </div>
+    <>
+      <div className={styles.summaryBar}>
         <Summary ids={ids} lines={lines} now={now} />
-        <div className={styles.headerRight}>
-          <ConnectionIndicator state={connection.state} reason={connection.reason} lastMessageAt={lastMessageAt} now={now} />
-          <span className={styles.clock} suppressHydrationWarning>
-            {now > 0 ? formatClock(now) : ''}
-          </span>
-        </div>
-      </header>
-
-      {!live ? (
-        <div className={styles.banner} data-state={connection.state} data-testid="connection-banner" role="alert">
-          <strong>{bannerTitle(connection.state, lastMessageAt !== null)}</strong>
-          <span>
-            {lastMessageAt !== null && now > 0
-              ? `Values are the last received, ${formatAge(Math.max(0, now - lastMessageAt))} ago, and are not updating.`
-              : 'No data received yet.'}
-          </span>
-          <span className={styles.bannerDetail}>
-            {connection.reason}
-            {realtime.wsUrl ? ` · ${realtime.wsUrl}` : ''}
-          </span>
-        </div>
-      ) : null}
-
+      </div>
       <main className={styles.grid} data-live={live}>
         {ids.map((id) => (
-          <LineTile key={id} id={id} line={lines.get(id) ?? null} now={now} live={live} />
+          <LineTile key={id} id={id} line={lines.get(id) ?? null} now={now} live={live} alarms={alarmCounts.get(id) ?? null} />
         ))}
       </main>
-    </div>
+    </>
   );
-}
-
-function bannerTitle(state: string, hadData: boolean): string {
-  switch (state) {
-    case 'connecting':
-      return 'Connecting to the server…';
-    case 'reconnecting':
-      return hadData ? 'Connection lost: reconnecting…' : 'Cannot reach the server: retrying…';
-    case 'offline':
-      return 'Offline: not connected to the server.';
-    default:
-      return 'Not live.';
-  }
 }
 
 const SUMMARY_ORDER: readonly LineState[] = ['running', 'stopped', 'fault', 'offline'];

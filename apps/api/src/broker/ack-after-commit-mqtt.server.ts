@@ -1,0 +1,129 @@
+import { Logger } from '@nestjs/common';
+import { type BaseRpcContext, type MqttOptions, type ReadPacket, ServerMqtt } from '@nestjs/microservices';
+import type { MqttClient as MqttJsClient, IPublishPacket } from 'mqtt';
+import { isObservable, lastValueFrom } from 'rxjs';
+
+type PacketDone = (err?: Error) => void;
+type NestMqttClient = Parameters<ServerMqtt['bindEvents']>[0];
+
+export interface AckStats {
+  /** Messages handed to a handler and not yet acknowledged to the broker. */
+  in_flight: number;
+  /** Their payload bytes (a backfill array is one message of many rows: the byte cap bounds rows too). */
+  in_flight_bytes: number;
+  /** True while the client has stopped reading from the broker because `in_flight` reached the cap. */
+  paused: boolean;
+  acked: number;
+  /** Acknowledgements not sent because the connection they belonged to is gone (the broker redelivers). */
+  stale_acks: number;
+  handler_errors: number;
+}
+
+// Returned to mqtt.js instead of letting it send PUBACK itself: its QoS 1 path then skips the ack and
+// goes on with the next packet (handlers/publish.js calls `done(err)`, which only moves the pump).
+const DEFERRED = new Error('ack deferred until commit');
+
+/**
+ * Nest's MQTT transport, except that a QoS 1 message is acknowledged to the broker only when its handler's
+ * promise resolves, i.e. when the service has committed it (DESIGN.md section 5: at-least-once).
+ *
+ * mqtt.js handles incoming packets strictly one after another and sends PUBACK in the callback of
+ * `client.handleMessage(packet, cb)`; holding that callback until commit would allow one message per
+ * database round trip. Instead the callback is released at once (so many messages are in flight and the
+ * service batches them) and the PUBACK is sent later by us. When `maxInFlight` messages (or
+ * `maxInFlightBytes` of payload) are waiting, the callback is held: mqtt.js stops reading the socket, TCP pushes back, and the broker keeps the rest
+ * (bounded memory during a database outage).
+ *
+ * Acks carry the connection generation they were received on: after a reconnect the broker redelivers
+ * what was unacknowledged (persistent session), so an ack for the old connection is dropped rather than
+ * sent for a packet id the broker may have reused.
+ */
+export class AckAfterCommitMqttServer extends ServerMqtt {
+  private readonly log = new Logger('MqttIngest');
+  private readonly pending = new Map<IPublishPacket, Promise<void>>();
+  private readonly held: PacketDone[] = [];
+  private generation = 0;
+  private inFlight = 0;
+  private inFlightBytes = 0;
+  private readonly counters = { acked: 0, stale_acks: 0, handler_errors: 0 };
+
+  constructor(
+    options: Required<MqttOptions>['options'],
+    private readonly maxInFlight: number,
+    private readonly maxInFlightBytes: number,
+  ) {
+    super(options);
+  }
+
+  ackStats(): AckStats {
+    return { in_flight: this.inFlight, in_flight_bytes: this.inFlightBytes, paused: this.held.length > 0, ...this.counters };
+  }
+
+  override async createMqttClient(): Promise<NestMqttClient> {
+    const nestClient = await super.createMqttClient();
+    const client = nestClient as unknown as MqttJsClient;
+    client.on('connect', () => this.generation++);
+    client.handleMessage = (packet, done) => this.afterEmit(client, packet as IPublishPacket, done);
+    return nestClient;
+  }
+
+  /** Called by mqtt.js (synchronously, before `handleMessage`) with every incoming publish. */
+  override getMessageHandler(pub: NestMqttClient): (channel: string, buffer: Buffer, packet?: Record<string, unknown>) => Promise<void> {
+    return (channel, buffer, packet) => {
+      const work = this.handleMessage(channel, buffer, pub, packet);
+      if (packet) this.pending.set(packet as unknown as IPublishPacket, work);
+      return work.then(
+        () => undefined,
+        () => undefined,
+      );
+    };
+  }
+
+  /** Awaits the handler itself (Nest's base resolves before an observable result completes). */
+  override async handleEvent(pattern: string, packet: ReadPacket, context: BaseRpcContext): Promise<void> {
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) {
+      this.log.error(`No handler for ${pattern}`);
+      return;
+    }
+    const result: unknown = await handler(packet.data, context);
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  private afterEmit(client: MqttJsClient, packet: IPublishPacket, done: PacketDone): void {
+    const work = this.pending.get(packet);
+    this.pending.delete(packet);
+    // QoS 0 has nothing to acknowledge; a QoS 2 (not subscribed with) keeps mqtt.js's own flow.
+    if (!work || packet.qos !== 1 || packet.messageId === undefined) return done();
+    const generation = this.generation;
+    const messageId = packet.messageId;
+    const bytes = packet.payload?.length ?? 0;
+    this.inFlight++;
+    this.inFlightBytes += bytes;
+    work
+      .catch((err: unknown) => {
+        // The service retries database failures itself; what reaches here is a bug for this one
+        // message. Acknowledge it anyway: a poison message must not stop ingest.
+        this.counters.handler_errors++;
+        this.log.error(`Handler failed on ${packet.topic}: ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .then(() => {
+        this.inFlight--;
+        this.inFlightBytes -= bytes;
+        if (generation === this.generation && client.connected) {
+          this.counters.acked++;
+          client['_sendPacket']({ cmd: 'puback', messageId });
+        } else this.counters.stale_acks++;
+        this.release();
+      })
+      .catch((err: unknown) => this.log.error(`Ack failed: ${String(err)}`));
+    if (this.inFlight >= this.maxInFlight || this.inFlightBytes >= this.maxInFlightBytes) this.held.push(() => done(DEFERRED));
+    else done(DEFERRED);
+  }
+
+  private release(): void {
+    // Resume reading with some room (low watermark), not one message at a time.
+    if (this.held.length === 0 || this.inFlight > this.maxInFlight * 0.75 || this.inFlightBytes > this.maxInFlightBytes * 0.75) return;
+    for (const resume of this.held.splice(0)) resume();
+  }
+}

@@ -1,0 +1,24 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class HistoryPoint {
+  @ApiProperty({ description: 'Start of the bucket (or the reading time when raw), ISO-8601 UTC' })
+  time: string;
+  @ApiProperty() min: number;
+  @ApiProperty() max: number;
+  @ApiProperty() avg: number;
+  @ApiProperty({ description: 'Readings in the bucket (1 when raw)' })
+  count: number;
+}
+
+export class HistoryResponse {
+  @ApiProperty() line_id: string;
+  @ApiProperty() metric: string;
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty({ enum: ['raw', 'bucketed'], description: 'raw when the range holds no more than max_points readings' })
+  resolution: 'raw' | 'bucketed';
+  @ApiProperty({ nullable: true, type: Number, description: 'Bucket width in milliseconds (null when raw)' })
+  bucket_ms: number | null;
+  @ApiProperty({ type: [HistoryPoint] })
+  points: HistoryPoint[];
+}

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { metricExpression } from './history-metrics';
+
+export interface RawPoint {
+  time: Date;
+  value: number;
+}
+
+export interface BucketRow {
+  bucket: Date;
+  min: number;
+  max: number;
+  avg: number;
+  count: number;
+}
+
+/** One export row, formatted by PostgreSQL except the time (its zone offset is ours to write). */
+export interface ExportRow {
+  /** Epoch milliseconds. */
+  ms: number;
+  /** `diameter,line_speed,melt_pressure,screw_speed` as CSV fields (empty when missing). */
+  scalars: string;
+  /** Zones 1..n as CSV fields, possibly fewer than n; empty when none. */
+  zones: string;
+  backfill: boolean;
+}
+
+/** Reads of stored telemetry: trends and exports. Every query is a range scan of (line_id, time). */
+@Injectable()
+export class HistoryRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Up to `limit` readings of one metric in [from, to), oldest first. */
+  async raw(lineId: string, metric: string, from: Date, to: Date, limit: number): Promise<RawPoint[]> {
+    const expr = metricExpression(metric);
+    const rows = (await this.db.query(
+      `SELECT time, ${expr}::float8 AS value FROM telemetry
+       WHERE line_id = $1 AND time >= $2 AND time < $3 AND ${expr} IS NOT NULL
+       ORDER BY time LIMIT $4`,
+      [lineId, from, to, limit],
+    )) as RawPoint[];
+    return rows;
+  }
+
+  /** min, max, avg and count per bucket of `bucketMs`, buckets aligned on `from`. */
+  async buckets(lineId: string, metric: string, from: Date, to: Date, bucketMs: number): Promise<BucketRow[]> {
+    const expr = metricExpression(metric);
+    const rows = (await this.db.query(
+      `SELECT date_bin($4::interval, time, $2::timestamptz) AS bucket,
+              min(v) AS min, max(v) AS max, avg(v) AS avg, count(*)::int AS count
+       FROM (SELECT time, ${expr}::float8 AS v FROM telemetry WHERE line_id = $1 AND time >= $2 AND time < $3) s
+       WHERE v IS NOT NULL
+       GROUP BY 1 ORDER BY 1`,
+      [lineId, from, to, `${bucketMs} milliseconds`],
+    )) as BucketRow[];
+    return rows;
+  }
+
+  /**
+   * One page of an export: rows after `after` (keyset pagination on the primary key), so a large export
+   * is read page by page without holding a connection or a transaction for the whole download.
+   */
+  async exportPage(lineId: string, after: Date, inclusive: boolean, to: Date, limit: number, zones: number): Promise<ExportRow[]> {
+    // Numbers go out as PostgreSQL's shortest exact text: parsing them into JS numbers only to print them
+    // again was most of the export's cost.
+    return (await this.db.query(
+      `SELECT (extract(epoch FROM time) * 1000)::float8 AS ms,
+              coalesce(diameter::text, '') || ',' || coalesce(line_speed::text, '') || ',' ||
+                coalesce(melt_pressure::text, '') || ',' || coalesce(screw_speed::text, '') AS scalars,
+              coalesce(array_to_string(body_temperatures[1:$5], ',', ''), '') AS zones,
+              backfill
+       FROM telemetry WHERE line_id = $1 AND time ${inclusive ? '>=' : '>'} $2 AND time < $3
+       ORDER BY time LIMIT $4`,
+      [lineId, after, to, limit, zones],
+    )) as ExportRow[];
+  }
+}

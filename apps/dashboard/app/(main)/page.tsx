@@ -1,0 +1,5 @@
+import { Overview } from '../../ui/overview/overview';
+
+export default function OverviewPage() {
+  return <Overview />;
+}

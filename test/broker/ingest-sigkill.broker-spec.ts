@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { MqttClient } from 'mqtt';
+import type pg from 'pg';
+import { connect, createTestDatabase } from '../support/database';
+import { runNode, type Proc } from '../support/processes';
+import { waitFor } from '../support/waiting';
+import { startMosquitto, type Mosquitto } from './mosquitto';
+import { connectPublisher, numbered, publishSequence } from './publisher';
+
+const API_MAIN = 'dist/apps/api/apps/api/src/main.js';
+const TOTAL = 4000;
+
+// The api as a real process (built by `npm test` for this tier) on a real mosquitto: killed with SIGKILL
+// mid-stream, restarted with the same persistent session, and every number must be stored exactly once.
+describe('ingest survives SIGKILL of the api (mosquitto, QoS 1, persistent session)', () => {
+  let broker: Mosquitto;
+  let db: { url: string; drop(): Promise<void> };
+  let sql: pg.Client;
+  let publisher: MqttClient;
+  let api: Proc | null = null;
+
+  const startApiProcess = async (): Promise<Proc> => {
+    const p = runNode([API_MAIN], {
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      MQTT_URL: broker.url,
+      MQTT_CLIENT_ID: 'lm-sigkill-test-api',
+      INGEST_MAX_IN_FLIGHT: '500',
+    });
+    await waitFor(() => p.output().includes('HTTP and WebSocket on') || p.child.exitCode !== null, 'the api to start', 30_000);
+    if (p.child.exitCode !== null) throw new Error(`api exited: ${p.output()}`);
+    return p;
+  };
+  const count = async (): Promise<number> => Number((await sql.query(`SELECT count(*) AS n FROM telemetry WHERE msg_id ~ '^[0-9]+$'`)).rows[0].n);
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    db = await createTestDatabase();
+    api = await startApiProcess();
+    sql = await connect(db.url);
+    publisher = await connectPublisher(broker.url);
+    // The api's subscription exists once a probe comes through: from then on the broker keeps its messages.
+    const probeBase = Date.now() - 7200_000;
+    await waitFor(async () => {
+      await publisher.publishAsync('plant/lines/8/telemetry', JSON.stringify({ timestamp: probeBase, diameter: 1, msg_id: 'probe' }), { qos: 1 });
+      return (await sql.query(`SELECT 1 FROM telemetry WHERE msg_id = 'probe'`)).rowCount === 1;
+    }, 'the api subscription', 20_000, 200);
+  }, 60_000);
+
+  afterAll(async () => {
+    await publisher?.endAsync();
+    await api?.stop();
+    await sql?.end();
+    await db?.drop();
+    await broker?.stop();
+  });
+
+  it('stores every number exactly once after a SIGKILL mid-stream', async () => {
+    const base = Date.now() - 3600_000;
+    const publishing = publishSequence(publisher, 0, TOTAL, base);
+    // Kill while messages are arriving: some committed, some in flight, most still at the broker.
+    await waitFor(async () => (await count()) >= TOTAL / 5, 'a fifth of the sequence stored', 30_000);
+    api!.child.kill('SIGKILL');
+    await waitFor(() => api!.child.signalCode === 'SIGKILL', 'the api to die');
+    const atKill = await count();
+    expect(atKill).toBeLessThan(TOTAL);
+    await publishing; // the broker holds the rest for the api's session
+
+    api = await startApiProcess();
+    let now = 0;
+    await waitFor(async () => (now = await count()) >= TOTAL, 'all numbers stored', 60_000, 100).catch((err: Error) => {
+      throw new Error(`${err.message}: ${now} of ${TOTAL} (${atKill} at the kill). api: ${api!.output().slice(-3000)} broker: ${broker.output()}`);
+    });
+    const { rows } = await sql.query(
+      `SELECT count(*)::int AS n, count(DISTINCT msg_id::int)::int AS distinct_n, min(msg_id::int) AS lo, max(msg_id::int) AS hi
+       FROM telemetry WHERE msg_id ~ '^[0-9]+$'`,
+    );
+    expect(rows[0]).toEqual({ n: TOTAL, distinct_n: TOTAL, lo: 0, hi: TOTAL - 1 });
+    // Nothing refused either (redelivered messages arrive before the app's registry would otherwise be loaded).
+    expect((await sql.query(`SELECT count(*)::int AS n FROM dead_letters`)).rows[0].n).toBe(0);
+    // And each row is the one that number was sent as (line and time).
+    const sample = numbered(TOTAL - 1, base);
+    const last = await sql.query(`SELECT line_id, time FROM telemetry WHERE msg_id = $1`, [String(TOTAL - 1)]);
+    expect(`plant/lines/${last.rows[0].line_id}/telemetry`).toBe(sample.topic);
+    expect((last.rows[0].time as Date).getTime()).toBe(base + TOTAL - 1);
+  }, 120_000);
+});

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { startTestApi, type TestApi } from '../support/api';
+import { freePort } from '../support/ports';
+import { runNode, type Proc } from '../support/processes';
+import { waitFor } from '../support/waiting';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+// The test tsconfig has no DOM types: page functions reach sessionStorage through globalThis.
+type PageGlobals = { sessionStorage: { getItem(key: string): string | null } };
+
+// Signing in and out of the built dashboard in Chromium, against the real api (demo mode).
+describe('dashboard sign-in', () => {
+  let api: TestApi;
+  let dashboard: Proc;
+  let browser: Browser;
+  let page: Page;
+  let dashboardUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    dashboardUrl = `http://127.0.0.1:${port}`;
+    api = await startTestApi({ ALLOWED_ORIGINS: dashboardUrl, JWT_SECRET: 'browser-login-secret-0123456789-abcdefghij' });
+    dashboard = runNode(['node_modules/next/dist/bin/next', 'start', 'apps/dashboard', '-p', String(port), '-H', '127.0.0.1'], { PUBLIC_API_URL: api.httpUrl });
+    await waitFor(async () => (await fetch(dashboardUrl)).ok, `the dashboard at ${dashboardUrl}`, 60_000, 250).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n--- next output ---\n${dashboard.output()}`);
+    });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.stop();
+    await api?.stop();
+  });
+
+  it('views anonymously, signs in as engineer (demo users listed), streams with the token, signs out', async () => {
+    await page.goto(dashboardUrl);
+    await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid="sign-in"]').click();
+
+    await page.waitForURL(`${dashboardUrl}/login`);
+    const demo = page.locator('[data-testid="demo-users"]');
+    await demo.waitFor({ timeout: 10_000 });
+    expect(await demo.textContent()).toContain('engineer-demo');
+
+    await page.fill('input[name="username"]', 'engineer');
+    await page.fill('input[name="password"]', 'not-the-password');
+    await page.click('button[type="submit"]');
+    expect(await page.locator('[data-testid="login-error"]').textContent()).toBe('Wrong username or password.');
+
+    await page.fill('input[name="password"]', 'engineer-demo');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(`${dashboardUrl}/`);
+    await page.locator('[data-testid="user-menu"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="user-name"]').textContent()).toBe('engineer');
+    expect(await page.locator('[data-testid="user-role"]').textContent()).toBe('engineer');
+    await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
+    // The tab holds the engineer's real token (an admin-only route refuses it with 403).
+    const token = await page.evaluate(() => JSON.parse((globalThis as unknown as PageGlobals).sessionStorage.getItem('line-monitor.session') ?? '{}').token as string);
+    expect(token.split('.')).toHaveLength(3);
+    const audit = (await (await fetch(`${api.httpUrl}/api/audit?event=login`, { headers: { authorization: `Bearer ${token}` } })).json()) as unknown;
+    expect(audit).toEqual({ detail: 'Requires the admin role' });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('[data-testid="sign-in"]').waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem('line-monitor.session'))).toBeNull();
+    await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
+  }, 90_000);
+});
