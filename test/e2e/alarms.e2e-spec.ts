@@ -67,6 +67,12 @@ describe('alarms, end to end', () => {
     await api?.stop();
   });
 
+  it('shows each line with its alarm limits in GET /api/lines', async () => {
+    const line = await http('GET', '/api/lines/1', null);
+    expect(line.status).toBe(200);
+    expect(line.body.limits).toEqual(expect.arrayContaining([{ metric: 'diameter', limit_kind: 'high', limit: 20.4, severity: 'medium' }]));
+  });
+
   it('serves the demo rules and lets only engineers replace them, validated (422) and audited', async () => {
     const got = await http('GET', '/api/lines/1/alarm-rules', null);
     expect(got.status).toBe(200);

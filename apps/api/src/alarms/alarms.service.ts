@@ -127,6 +127,7 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private ticking = false;
   private rulesLoadedAt = 0;
+  private rules: AlarmRule[] = [];
 
   constructor(
     private readonly repo: AlarmsRepository,
@@ -140,6 +141,12 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
     // LinesModule (imported by ours) bootstraps first, so the demo lines exist by now.
     if (this.config.demo) await this.seedDefaultRules();
     await this.reloadRules();
+    // GET /api/lines shows each line's limits; lines cannot import alarms (alarms imports lines).
+    this.lines.provideLimits((lineId) =>
+      this.rules
+        .filter((r) => r.lineId === lineId && r.enabled && r.kind !== 'stale')
+        .map((r) => ({ metric: r.metric, limit_kind: r.kind, limit: r.limit, severity: r.severity })),
+    );
     for (const a of await this.repo.openAlarms()) {
       if (a.active && a.state !== 'suppressed') this.engine.markActive(a.line_id, a.metric, a.limit_kind);
     }
@@ -331,7 +338,8 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async reloadRules(): Promise<void> {
-    this.engine.setRules((await this.repo.rules()).map(ruleFromRow));
+    this.rules = (await this.repo.rules()).map(ruleFromRow);
+    this.engine.setRules(this.rules);
     this.rulesLoadedAt = this.clock.now();
   }
 

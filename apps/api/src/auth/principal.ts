@@ -28,10 +28,3 @@ export interface WsAuthenticator {
 }
 
 export const WS_AUTHENTICATOR = Symbol('WS_AUTHENTICATOR');
-
-/** Before auth exists: everyone is an anonymous viewer. Replaced by the auth feature's provider. */
-export class AnonymousWsAuthenticator implements WsAuthenticator {
-  authenticate(): Promise<WsAuthResult> {
-    return Promise.resolve({ ok: true, principal: { username: 'anonymous', role: 'operator', anonymous: true, expiresAt: null } });
-  }
-}

@@ -9,6 +9,14 @@ export interface LatestReading extends ProductionData {
   timestamp: string;
 }
 
+/** An alarm limit as shown with a line (the rules themselves live in the alarms feature). */
+export interface LineLimit {
+  metric: string;
+  limit_kind: string;
+  limit: number;
+  severity: string;
+}
+
 export interface LineView {
   id: string;
   name: string;
@@ -18,6 +26,7 @@ export interface LineView {
   state: LineState | null;
   state_since: string | null;
   latest: LatestReading | null;
+  limits: LineLimit[];
 }
 
 /** The line registry (cached: ingest asks it once per message) and each line's live state. */
@@ -27,6 +36,7 @@ export class LinesService implements OnApplicationBootstrap {
   private registry = new Map<string, LineEntity>();
   private readonly latest = new Map<string, LatestReading>();
   private readonly status = new Map<string, LineStatusData>();
+  private limitsOf: (lineId: string) => LineLimit[] = () => [];
 
   constructor(
     private readonly repo: LinesRepository,
@@ -48,6 +58,11 @@ export class LinesService implements OnApplicationBootstrap {
   isRegistered(lineId: string): boolean {
     const line = this.registry.get(lineId);
     return line !== undefined && line.enabled;
+  }
+
+  /** The alarms feature tells lines what their limits are. */
+  provideLimits(fn: (lineId: string) => LineLimit[]): void {
+    this.limitsOf = fn;
   }
 
   recordLatest(reading: LatestReading): void {
@@ -93,6 +108,7 @@ export class LinesService implements OnApplicationBootstrap {
       state: st?.state ?? null,
       state_since: st?.since ?? null,
       latest: this.latest.get(l.id) ?? null,
+      limits: this.limitsOf(l.id),
     };
   }
 }
