@@ -37,7 +37,7 @@ describe('graceful shutdown on SIGTERM (mosquitto, the api as a real process)', 
     port = started[1];
     return p;
   };
-  const count = async (): Promise<number> => Number((await sql.query(`SELECT count(*) AS n FROM telemetry WHERE msg_id ~ '^[0-9]+$'`)).rows[0].n);
+  const count = async (): Promise<number> => Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM telemetry WHERE msg_id ~ '^[0-9]+$'`)).rows[0].n);
 
   beforeAll(async () => {
     broker = await startMosquitto();

@@ -29,7 +29,7 @@ describe('ingest through a PostgreSQL outage (mosquitto holds what is not acknow
     const c = new pg.Client({ connectionString: db!.url });
     await c.connect();
     try {
-      return Number((await c.query(`SELECT count(*) AS n FROM telemetry WHERE msg_id ~ '^[0-9]+$'`)).rows[0].n);
+      return Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM telemetry WHERE msg_id ~ '^[0-9]+$'`)).rows[0].n);
     } finally {
       await c.end();
     }

@@ -33,7 +33,7 @@ describe('ingest survives SIGKILL of the api (mosquitto, QoS 1, persistent sessi
     if (p.child.exitCode !== null) throw new Error(`api exited: ${p.output()}`);
     return p;
   };
-  const count = async (): Promise<number> => Number((await sql.query(`SELECT count(*) AS n FROM telemetry WHERE msg_id ~ '^[0-9]+$'`)).rows[0].n);
+  const count = async (): Promise<number> => Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM telemetry WHERE msg_id ~ '^[0-9]+$'`)).rows[0].n);
 
   beforeAll(async () => {
     broker = await startMosquitto();
@@ -79,11 +79,11 @@ describe('ingest survives SIGKILL of the api (mosquitto, QoS 1, persistent sessi
     );
     expect(rows[0]).toEqual({ n: TOTAL, distinct_n: TOTAL, lo: 0, hi: TOTAL - 1 });
     // Nothing refused either (redelivered messages arrive before the app's registry would otherwise be loaded).
-    expect((await sql.query(`SELECT count(*)::int AS n FROM dead_letters`)).rows[0].n).toBe(0);
+    expect((await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letters`)).rows[0].n).toBe(0);
     // And each row is the one that number was sent as (line and time).
     const sample = numbered(TOTAL - 1, base);
-    const last = await sql.query(`SELECT line_id, time FROM telemetry WHERE msg_id = $1`, [String(TOTAL - 1)]);
+    const last = await sql.query<{ line_id: string; time: Date }>(`SELECT line_id, time FROM telemetry WHERE msg_id = $1`, [String(TOTAL - 1)]);
     expect(`plant/lines/${last.rows[0].line_id}/telemetry`).toBe(sample.topic);
-    expect((last.rows[0].time as Date).getTime()).toBe(base + TOTAL - 1);
+    expect(last.rows[0].time.getTime()).toBe(base + TOTAL - 1);
   }, 120_000);
 });

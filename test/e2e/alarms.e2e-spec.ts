@@ -21,6 +21,7 @@ describe('alarms, end to end', () => {
   interface Body extends Partial<AlarmRecord> {
     detail: { loc: unknown[] }[];
     rules: unknown[];
+    limits: unknown[];
     items: AlarmRecord[];
     next_cursor: string | null;
     changed: boolean;
@@ -159,7 +160,7 @@ describe('alarms, end to end', () => {
       expect.stringMatching(/^acknowledge:(engineer|admin)$/),
       'clear:system',
     ]);
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM alarm_events WHERE alarm_id = $1 AND action = 'acknowledge'`, [raised.id]);
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alarm_events WHERE alarm_id = $1 AND action = 'acknowledge'`, [raised.id]);
     expect(rows[0].n).toBe(1);
     await Promise.all([watcher.close(), opWs.close(), engWs.close()]);
   });
@@ -216,7 +217,7 @@ describe('alarms, end to end', () => {
       await device.publishAsync(topics.telemetry('5'), JSON.stringify({ timestamp: new Date(t + 1500).toISOString(), diameter: 60 }), { qos: 1 });
       const frame = await ws.next((f) => f.type === 'alarm' && (f.data as AlarmRecord).production_line_id === '5' && (f.data as AlarmRecord).limit_kind === 'high_high', 'alarm from MQTT');
       expect(frame.data).toMatchObject({ metric: 'diameter', state: 'unacknowledged', value: 60, raised_at: new Date(t + 1500).toISOString() });
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM alarms WHERE line_id = '5' AND value = 80`);
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM alarms WHERE line_id = '5' AND value = 80`);
       expect(rows[0].n).toBe(0);
     } finally {
       await device.endAsync();

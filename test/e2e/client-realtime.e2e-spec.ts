@@ -161,7 +161,7 @@ describe('RealtimeClient against the real server', () => {
     try {
       await waitFor(() => seqs.length > 30, 'data over SSE');
       // The network lets WebSocket through again: the client's periodic retry finds it.
-      (a.app.get(APP_CONFIG) as AppConfig).realtime.wsEnabled = true;
+      a.app.get<symbol, AppConfig>(APP_CONFIG).realtime.wsEnabled = true;
       await untilState(c, 'live', 15_000);
       expect(c.transport).toBe('websocket');
       const n = seqs.length;

@@ -83,7 +83,7 @@ describe('ingest to WebSocket, end to end', () => {
     await publish('2', { diameter: 25.6 });
     await ws.next((f) => (f.data as { diameter?: number }).diameter === 25.6, 'the message after the duplicate');
     expect(ws.ofType('production_data').filter((f) => (f.data as { diameter: number }).diameter === 25.5)).toHaveLength(1);
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM telemetry WHERE line_id = '2' AND time = $1`, [reading.timestamp]);
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM telemetry WHERE line_id = '2' AND time = $1`, [reading.timestamp]);
     expect(rows[0].n).toBe(1);
     await ws.close();
   });

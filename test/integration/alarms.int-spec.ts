@@ -115,10 +115,10 @@ describe('alarms against PostgreSQL', () => {
 
   it('migrates down and up again (tables, trigger)', async () => {
     const tables = async () =>
-      (await a.ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'alarm%' ORDER BY 1`)).map((r: { tablename: string }) => r.tablename);
+      (await a.ds.query<{ tablename: string }[]>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'alarm%' ORDER BY 1`)).map((r) => r.tablename);
     expect(await tables()).toEqual(['alarm_events', 'alarm_rules', 'alarms']);
     // Down to just before ours (later migrations first, whoever adds them), then up again.
-    const applied = async (): Promise<string[]> => (await a.ds.query(`SELECT name FROM migrations`)).map((r: { name: string }) => r.name);
+    const applied = async (): Promise<string[]> => (await a.ds.query<{ name: string }[]>(`SELECT name FROM migrations`)).map((r) => r.name);
     while ((await applied()).includes('Alarms1764300000000')) await a.ds.undoLastMigration();
     expect(await tables()).toEqual([]);
     expect(await a.ds.query(`SELECT 1 FROM pg_proc WHERE proname = 'alarm_events_append_only'`)).toEqual([]);
@@ -140,7 +140,7 @@ describe('alarms against PostgreSQL', () => {
       ]);
     }
     expect((await a.alarms.rulesOf('1')).map((r) => `${r.metric}/${r.kind}`).sort()).toEqual(['data/stale', 'diameter/high', 'diameter/high_high', 'zone_2/high']);
-    const audit = await a.ds.query(`SELECT actor, actor_role, details FROM alarm_events WHERE action = 'rules_changed' AND line_id = '1'`);
+    const audit = await a.ds.query<{ actor: string; actor_role: string; details: unknown }[]>(`SELECT actor, actor_role, details FROM alarm_events WHERE action = 'rules_changed' AND line_id = '1'`);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'erin', actor_role: 'engineer', details: { before: [], after: expect.arrayContaining([expect.objectContaining({ metric: 'zone_2', onDelayS: 5 })]) } });
   });
@@ -331,12 +331,12 @@ describe('alarms against PostgreSQL', () => {
   });
 
   it('alarm_events is append-only in the database: UPDATE, DELETE and TRUNCATE are refused, and alarms with a trail cannot be deleted', async () => {
-    const [{ id }] = await a.ds.query(`SELECT id FROM alarm_events ORDER BY id LIMIT 1`);
+    const [{ id }] = await a.ds.query<{ id: string }[]>(`SELECT id FROM alarm_events ORDER BY id LIMIT 1`);
     await expect(a.ds.query(`UPDATE alarm_events SET actor = 'mallory' WHERE id = $1`, [id])).rejects.toThrow(/append-only: UPDATE refused/);
     await expect(a.ds.query(`DELETE FROM alarm_events WHERE id = $1`, [id])).rejects.toThrow(/append-only: DELETE refused/);
     await expect(a.ds.query(`TRUNCATE alarm_events CASCADE`)).rejects.toThrow(/append-only: TRUNCATE refused/);
     await expect(a.ds.query(`DELETE FROM alarms`)).rejects.toThrow(/foreign key|append-only/);
-    const [{ n }] = await a.ds.query(`SELECT count(*)::int AS n FROM alarm_events WHERE actor = 'mallory'`);
+    const [{ n }] = await a.ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM alarm_events WHERE actor = 'mallory'`);
     expect(n).toBe(0);
   });
 
@@ -349,7 +349,7 @@ describe('alarms against PostgreSQL', () => {
       all.push(...page.items);
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
-    const [{ n }] = await a.ds.query(`SELECT count(*)::int AS n FROM alarms`);
+    const [{ n }] = await a.ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM alarms`);
     expect(all).toHaveLength(n);
     expect(new Set(all.map((x) => x.id)).size).toBe(n);
     const order = all.map((x) => [x.raised_at, Number(x.id)]);
@@ -366,7 +366,7 @@ describe('alarms against PostgreSQL', () => {
   it('computes KPIs from the stored trail', async () => {
     now = T0 + 3600_000;
     const k = await a.kpis.kpis('2h');
-    const [{ n }] = await a.ds.query(`SELECT count(*)::int AS n FROM alarm_events WHERE action IN ('raise', 'reactivate') AND to_state = 'unacknowledged'`);
+    const [{ n }] = await a.ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM alarm_events WHERE action IN ('raise', 'reactivate') AND to_state = 'unacknowledged'`);
     expect(k.alarms_total).toBe(n);
     // Everything in this file happened within the first minutes: one flood interval.
     expect(k.flood.intervals).toBe(1);

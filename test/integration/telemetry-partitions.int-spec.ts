@@ -19,12 +19,14 @@ describe(TelemetryPartitionsService.name, () => {
     new TelemetryPartitionsService(new TelemetryPartitionsRepository(ds), loadConfig({ NODE_ENV: 'test', ...env }));
   const partitions = async (): Promise<string[]> =>
     (
-      await ds.query(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'telemetry'::regclass ORDER BY 1`)
-    ).map((r: { relname: string }) => r.relname);
+      await ds.query<{ relname: string }[]>(
+        `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'telemetry'::regclass ORDER BY 1`,
+      )
+    ).map((r) => r.relname);
   const insert = (ms: number): Promise<unknown> =>
     ds.query(`INSERT INTO telemetry (line_id, time, diameter, received_at) VALUES ('1', $1, 20, now())`, [new Date(ms)]);
   const whereIs = async (ms: number): Promise<string> =>
-    (await ds.query(`SELECT tableoid::regclass::text AS t FROM telemetry WHERE line_id = '1' AND time = $1`, [new Date(ms)]))[0]?.t;
+    (await ds.query<{ t: string }[]>(`SELECT tableoid::regclass::text AS t FROM telemetry WHERE line_id = '1' AND time = $1`, [new Date(ms)]))[0]?.t;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -52,7 +54,7 @@ describe(TelemetryPartitionsService.name, () => {
     expect(await whereIs(old)).toBe('telemetry_default');
     await service({}).maintain(old);
     expect(await whereIs(old)).toBe(part(old));
-    expect(Number((await ds.query(`SELECT count(*) FROM telemetry_default`))[0].count)).toBe(0);
+    expect(Number((await ds.query<{ count: string }[]>(`SELECT count(*) FROM telemetry_default`))[0].count)).toBe(0);
   });
 
   it('drops whole days older than the retention, and stray old rows in the default partition', async () => {

@@ -37,11 +37,11 @@ describe(TelemetryRepository.name, () => {
 
   it('migrates an empty database to the schema, and back down, and up again', async () => {
     const tables = async () =>
-      (await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r: { tablename: string }) => r.tablename);
-    const kind = async () => (await ds.query(`SELECT relkind FROM pg_class WHERE oid = 'telemetry'::regclass`))[0].relkind as string;
+      (await ds.query<{ tablename: string }[]>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r) => r.tablename);
+    const kind = async () => (await ds.query<{ relkind: string }[]>(`SELECT relkind FROM pg_class WHERE oid = 'telemetry'::regclass`))[0].relkind;
     expect(await tables()).toEqual(expect.arrayContaining(['dead_letters', 'lines', 'telemetry']));
     // Every migration goes down and up again; telemetry is partitioned by time at the end ('p').
-    const applied = (await ds.query(`SELECT count(*)::int AS n FROM migrations`))[0].n as number;
+    const applied = (await ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM migrations`))[0].n;
     expect(await kind()).toBe('p');
     // Down through the later migrations to the partitioning one: then telemetry is a plain table again.
     let undone = 0;
@@ -60,7 +60,7 @@ describe(TelemetryRepository.name, () => {
     const rows = ['1', '2', '3'].map((l, i) => row(l, '2026-11-24T10:00:00.100Z', 20 + i));
     const inserted = await repo.insertBatch(rows);
     expect(inserted).toEqual(new Set(rows.map((r) => rowKey(r.lineId, r.time))));
-    const back = await ds.query(`SELECT line_id, diameter, body_temperatures FROM telemetry ORDER BY line_id`);
+    const back = await ds.query<unknown[]>(`SELECT line_id, diameter, body_temperatures FROM telemetry ORDER BY line_id`);
     expect(back).toEqual([
       { line_id: '1', diameter: 20, body_temperatures: [180.5, 201, 222.25] },
       { line_id: '2', diameter: 21, body_temperatures: [180.5, 201, 222.25] },
@@ -73,7 +73,7 @@ describe(TelemetryRepository.name, () => {
     const fresh = row('1', '2026-11-24T10:00:00.200Z', 20.5, { body_temperatures: null });
     const inserted = await repo.insertBatch([again, fresh]);
     expect(inserted).toEqual(new Set([rowKey('1', fresh.time)]));
-    const { diameter } = (await ds.query(`SELECT diameter FROM telemetry WHERE line_id = '1' AND time = $1`, [again.time]))[0];
+    const { diameter } = (await ds.query<{ diameter: number }[]>(`SELECT diameter FROM telemetry WHERE line_id = '1' AND time = $1`, [again.time]))[0];
     expect(diameter).toBe(20); // the first write wins: a redelivery never overwrites
   });
 });

@@ -40,10 +40,10 @@ describe(UsersService.name, () => {
   });
 
   it('stores only a salted scrypt hash, never the password', async () => {
-    const [row] = (await ds.query(`SELECT password_hash FROM users WHERE username = 'ann'`)) as { password_hash: string }[];
-    expect(row!.password_hash).toMatch(/^scrypt\$/);
-    expect(row!.password_hash).not.toContain('ann-password');
-    expect(await verifyPassword('ann-password', row!.password_hash)).toBe(true);
+    const [row] = await ds.query<{ password_hash: string }[]>(`SELECT password_hash FROM users WHERE username = 'ann'`);
+    expect(row.password_hash).toMatch(/^scrypt\$/);
+    expect(row.password_hash).not.toContain('ann-password');
+    expect(await verifyPassword('ann-password', row.password_hash)).toBe(true);
   });
 
   it('seeds demo users once, without overwriting a changed one', async () => {
@@ -73,8 +73,8 @@ describe(UsersService.name, () => {
       ['role_changed', 'admin', 'ann', '10.1.2.3'],
       ['admin_bootstrapped', null, 'admin', null],
     ]);
-    expect(events[1]!.details).toEqual({ from: 'operator', to: 'engineer' });
-    const older = await audit.list({ limit: 100, beforeId: events[2]!.id, event: 'user_created' });
+    expect(events[1].details).toEqual({ from: 'operator', to: 'engineer' });
+    const older = await audit.list({ limit: 100, beforeId: events[2].id, event: 'user_created' });
     expect(older.map((e) => e.subject)).toEqual(['ann']);
   });
 
@@ -99,7 +99,7 @@ describe(UsersService.name, () => {
     // This migration alone (later ones belong to other features and may depend on it).
     const m = new UsersAndAudit1764100000000();
     const qr = ds.createQueryRunner();
-    const names = async (): Promise<string[]> => ((await ds.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)) as { tablename: string }[]).map((r) => r.tablename);
+    const names = async (): Promise<string[]> => (await ds.query<{ tablename: string }[]>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).map((r) => r.tablename);
     try {
       await m.down(qr);
       expect(await names()).not.toEqual(expect.arrayContaining(['users']));

@@ -15,8 +15,13 @@ export async function waitFor<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${errorText(lastError)}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+// Errors keep their "Name: message" text; anything else thrown is shown as JSON rather than "[object Object]".
+function errorText(err: unknown): string {
+  return err instanceof Error ? String(err) : typeof err === 'string' ? err : JSON.stringify(err);
 }

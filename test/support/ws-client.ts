@@ -8,7 +8,8 @@ export class TestWsClient {
   closed: { code: number; reason: string } | null = null;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => this.frames.push(JSON.parse(String(data)) as Envelope & { seq?: number }));
+    // A Buffer: ws's default binaryType is 'nodebuffer'.
+    ws.on('message', (data) => this.frames.push(JSON.parse((data as Buffer).toString('utf8')) as Envelope & { seq?: number }));
     ws.on('close', (code, reason) => (this.closed = { code, reason: String(reason) }));
   }
 

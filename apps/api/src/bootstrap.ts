@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo, Server } from 'node:net';
 import { join } from 'node:path';
 import { type INestApplication, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -102,7 +103,7 @@ export async function startApi(config: AppConfig, opts: { logger?: LoggerService
     await app.startAllMicroservices();
     brokerStatus.set('connected');
     await app.listen(config.http.port, config.http.host);
-    const address = app.getHttpServer().address() as { port: number };
+    const address = (app.getHttpServer() as Server).address() as AddressInfo;
     const httpUrl = `http://127.0.0.1:${address.port}`;
     logger.log(`HTTP and WebSocket on ${httpUrl} (/ws), MQTT ${mqttUrl}`);
 

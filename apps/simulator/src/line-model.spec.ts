@@ -99,7 +99,7 @@ describe('LineModel', () => {
           const parsed = parseTelemetry(JSON.parse(JSON.stringify(p)), ms + 1000);
           if (!parsed.ok) problems.push(`${where}: ${JSON.stringify(parsed.issues)} in ${JSON.stringify(p)}`);
           else if (parsed.readings[0].time.getTime() !== ms) problems.push(`${where}: timestamp ${p.timestamp}`);
-          if (p.body_temperatures.length !== zones || !p.body_temperatures.every((t) => decimals(t, 1))) problems.push(`${where}: temps ${p.body_temperatures}`);
+          if (p.body_temperatures.length !== zones || !p.body_temperatures.every((t) => decimals(t, 1))) problems.push(`${where}: temps ${p.body_temperatures.join(',')}`);
           if (!decimals(p.diameter, 3) || !decimals(p.melt_pressure, 1) || !decimals(p.line_speed, 2)) problems.push(`${where}: rounding`);
           if (p.msg_id !== lastId + 1) problems.push(`${where}: msg_id ${p.msg_id} after ${lastId}`);
           lastId = p.msg_id;

@@ -230,6 +230,7 @@ function main(): void {
       log('shutdown budget exceeded, exiting');
       process.exit(0);
     }, SHUTDOWN_BUDGET_MS - 200).unref();
+    // allSettled never rejects; the budget timer above exits if a close hangs.
     void Promise.allSettled(runners.map((r) => r.close())).then(() => {
       log('stopped');
       process.exit(0);

@@ -29,7 +29,7 @@ export class TypedEmitter<E extends EventMap> {
     const off = this.on(event, ((...args: E[K]) => {
       off();
       listener(...args);
-    }) as Listener<E[K]>);
+    }));
     return off;
   }
 

@@ -25,6 +25,7 @@ export class FetchEventSource implements EventSourceLike {
   private timer: Timer | undefined;
 
   constructor(private readonly url: string) {
+    // run() never rejects: it reports failures through onerror and schedules its own retry.
     void this.run();
   }
 

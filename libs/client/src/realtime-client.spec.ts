@@ -58,7 +58,7 @@ async function startServer(behaviour: ServerBehaviour = {}): Promise<TestServer>
       }));
     }
     socket.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as { type: string; data: Record<string, unknown> };
+      const msg = JSON.parse((raw as Buffer).toString('utf8')) as { type: string; data: Record<string, unknown> };
       server.received.push(msg);
       server.wss.emit('client-frame', msg);
       if (msg.type === 'heartbeat' && behaviour.answerHeartbeats !== false) {
@@ -220,7 +220,7 @@ describe(RealtimeClient.name, () => {
       }));
       // A restarted server cannot fill the gap: the client must ask for a snapshot.
       s.on('message', (raw) => {
-        const m = JSON.parse(String(raw)) as { type: string };
+        const m = JSON.parse((raw as Buffer).toString('utf8')) as { type: string };
         if (m.type === 'resume') s.send(frame('resumed', { recovered: false, epoch: 'epoch-restarted', seq: 0 }));
         if (m.type === 'request_latest') back.emit('snapshot-requested');
       });

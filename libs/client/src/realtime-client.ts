@@ -561,9 +561,9 @@ const noop = (): void => undefined;
 // before closing a socket that timed out while connecting, and ws then emits exactly that error and
 // would crash the process. A permanent no-op listener keeps it harmless (browsers never throw here).
 function withErrorGuard(Ctor: WebSocketConstructor): WebSocketConstructor {
-  const Base = Ctor as new (url: string, protocols?: string | string[]) => {
+  const Base: new (url: string, protocols?: string | string[]) => {
     addEventListener?: (type: 'error', listener: () => void) => void;
-  };
+  } = Ctor;
   return class GuardedWebSocket extends Base {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols);

@@ -178,15 +178,15 @@ const MAX_ORIGINAL_ECHO = 200;
 type Check = (d: Record<string, unknown>) => string | null;
 
 const optString = (key: string, max = 256): Check => (d) =>
-  d[key] === undefined || (typeof d[key] === 'string' && (d[key] as string).length <= max)
+  d[key] === undefined || (typeof d[key] === 'string' && d[key].length <= max)
     ? null
     : `data.${key} must be a string of at most ${max} characters`;
 const reqString = (key: string, max = 256): Check => (d) =>
-  typeof d[key] === 'string' && (d[key] as string).length > 0 && (d[key] as string).length <= max
+  typeof d[key] === 'string' && d[key].length > 0 && d[key].length <= max
     ? null
     : `data.${key} is required: a non-empty string of at most ${max} characters`;
 const optNumber = (key: string, min: number, max: number): Check => (d) =>
-  d[key] === undefined || (typeof d[key] === 'number' && (d[key] as number) >= min && (d[key] as number) <= max)
+  d[key] === undefined || (typeof d[key] === 'number' && d[key] >= min && d[key] <= max)
     ? null
     : `data.${key} must be a number from ${min} to ${max}`;
 const stringList = (key: string, required: boolean): Check => (d) => {

@@ -105,6 +105,14 @@ function parseTime(v: unknown, loc: (string | number)[], now: number, issues: Va
   return new Date(ms);
 }
 
+/** A device's message id: a string of at most 128 characters or a safe integer, kept as text (absent: null). */
+function checkMsgId(id: unknown, loc: (string | number)[], issues: ValidationIssue[]): string | null {
+  if (id === undefined || id === null) return null;
+  if ((typeof id === 'string' && id.length <= 128) || (typeof id === 'number' && Number.isSafeInteger(id))) return String(id);
+  issues.push({ loc, msg: 'must be a string (<= 128 chars) or an integer' });
+  return null;
+}
+
 /** Validates one reading object (bare form, or the `values` of the `{ts, values}` form). */
 function parseReading(
   obj: Record<string, unknown>,
@@ -132,7 +140,7 @@ function parseReading(
     if (!Array.isArray(temps) || temps.length === 0 || temps.length > MAX_ZONES) {
       issues.push({ loc: [...base, 'body_temperatures'], msg: `must be an array of 1..${MAX_ZONES} numbers` });
     } else {
-      const out: number[] = new Array(temps.length);
+      const out = new Array<number>(temps.length);
       for (let i = 0; i < temps.length; i++) {
         const n = checkNumber(temps[i], METRIC_RANGES.body_temperature, [...base, 'body_temperatures', i], issues);
         if (n !== null) out[i] = n;
@@ -147,12 +155,7 @@ function parseReading(
     reading[m] = checkNumber(v, METRIC_RANGES[m], [...base, m], issues);
     any = true;
   }
-  const id = obj.msg_id;
-  if (id !== undefined && id !== null) {
-    if ((typeof id === 'string' && id.length <= 128) || (typeof id === 'number' && Number.isSafeInteger(id))) {
-      reading.msg_id = String(id);
-    } else issues.push({ loc: [...base, 'msg_id'], msg: 'must be a string (<= 128 chars) or an integer' });
-  }
+  reading.msg_id = checkMsgId(obj.msg_id, [...base, 'msg_id'], issues);
   if (!any && issues.length === before) issues.push({ loc: base, msg: 'has no metric' });
   return issues.length === before ? reading : null;
 }
@@ -195,7 +198,12 @@ function parseOne(
       return null;
     }
     const r = parseReading(obj.values, obj.ts ?? obj.timestamp, [...base, 'values'], now, issues);
-    if (r && obj.msg_id !== undefined && r.msg_id === null) r.msg_id = String(obj.msg_id);
+    if (r && r.msg_id === null) {
+      // The envelope's msg_id gets the same check as a bare reading's (it used to be stringified unchecked).
+      const before = issues.length;
+      r.msg_id = checkMsgId(obj.msg_id, [...base, 'msg_id'], issues);
+      if (issues.length > before) return null;
+    }
     return r;
   }
   return parseReading(obj, obj.timestamp ?? obj.ts, base, now, issues);

@@ -4,6 +4,8 @@ import type { MqttClient as MqttJsClient, IPublishPacket } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
 
 type PacketDone = (err?: Error) => void;
+// mqtt.js's private packet writer (declared without a type): the one way to send a PUBACK ourselves.
+type SendPacket = { _sendPacket(packet: { cmd: 'puback'; messageId: number }): void };
 type NestMqttClient = Parameters<ServerMqtt['bindEvents']>[0];
 
 export interface AckStats {
@@ -40,7 +42,7 @@ const DEFERRED = new Error('ack deferred until commit');
  */
 export class AckAfterCommitMqttServer extends ServerMqtt {
   private readonly log = new Logger('MqttIngest');
-  private readonly pending = new Map<IPublishPacket, Promise<void>>();
+  private readonly pending = new Map<IPublishPacket, Promise<unknown>>();
   private readonly held: PacketDone[] = [];
   private generation = 0;
   private inFlight = 0;
@@ -60,17 +62,17 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
   }
 
   override async createMqttClient(): Promise<NestMqttClient> {
-    const nestClient = await super.createMqttClient();
-    const client = nestClient as unknown as MqttJsClient;
+    // Nest types its mqtt.js client as `any` (mqtt is an optional peer): name the real type once here.
+    const client = (await super.createMqttClient()) as MqttJsClient;
     client.on('connect', () => this.generation++);
-    client.handleMessage = (packet, done) => this.afterEmit(client, packet as IPublishPacket, done);
-    return nestClient;
+    client.handleMessage = (packet, done) => this.afterEmit(client, packet, done);
+    return client;
   }
 
   /** Called by mqtt.js (synchronously, before `handleMessage`) with every incoming publish. */
   override getMessageHandler(pub: NestMqttClient): (channel: string, buffer: Buffer, packet?: Record<string, unknown>) => Promise<void> {
     return (channel, buffer, packet) => {
-      const work = this.handleMessage(channel, buffer, pub, packet);
+      const work: Promise<unknown> = this.handleMessage(channel, buffer, pub, packet);
       if (packet) this.pending.set(packet as unknown as IPublishPacket, work);
       return work.then(
         () => undefined,
@@ -112,7 +114,7 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
         this.inFlightBytes -= bytes;
         if (generation === this.generation && client.connected) {
           this.counters.acked++;
-          client['_sendPacket']({ cmd: 'puback', messageId });
+          (client as unknown as SendPacket)._sendPacket({ cmd: 'puback', messageId });
         } else this.counters.stale_acks++;
         this.release();
       })

@@ -10,7 +10,8 @@ export type { BrokerAccess };
 export interface EmbeddedBroker {
   url: string;
   port: number;
-  stop(): Promise<void>;
+  // A function property, not a method: callers pass it around unbound (bootstrap's stop list).
+  stop: () => Promise<void>;
 }
 
 // MQTT CONNACK return codes (aedes' AuthErrorCode is a const enum: not usable with isolated modules).
@@ -18,7 +19,7 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
 function authError(message: string, returnCode: number): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+  return Object.assign<Error, Pick<AuthenticateError, 'returnCode'>>(new Error(message), { returnCode });
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ConsumerDeserializer, IncomingEvent } from '@nestjs/microservices'
  */
 export class DevicePayloadDeserializer implements ConsumerDeserializer {
   deserialize(value: unknown, options?: Record<string, unknown>): IncomingEvent {
-    return { pattern: String(options?.channel ?? ''), data: value };
+    // Nest's MQTT server passes the topic as `channel` (always a string).
+    return { pattern: typeof options?.channel === 'string' ? options.channel : '', data: value };
   }
 }

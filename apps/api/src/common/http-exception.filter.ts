@@ -13,7 +13,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const body = exception.getResponse();
       const detail =
         typeof body === 'object' && body !== null && 'detail' in body
-          ? (body as { detail: unknown }).detail
+          ? body.detail
           : exception.message;
       res.status(exception.getStatus()).json({ detail });
       return;

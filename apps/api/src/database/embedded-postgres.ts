@@ -10,7 +10,8 @@ const DB_PASSWORD = 'line-monitor-local';
 
 export interface EmbeddedDatabase {
   url: string;
-  stop(): Promise<void>;
+  // A function property, not a method: callers pass it around unbound (bootstrap's stop list).
+  stop: () => Promise<void>;
 }
 
 /** As root the cluster runs as the `postgres` OS user, which must be able to reach its directory. */

@@ -23,7 +23,7 @@ export class HealthController {
   @Get()
   @ApiOperation({ summary: 'Liveness, and readiness of database and broker (503 when not ready)' })
   async health(@Res({ passthrough: true }) res: Response): Promise<object> {
-    let database = false;
+    let database: boolean;
     try {
       await this.db.query('SELECT 1');
       database = true;

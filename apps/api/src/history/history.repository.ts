@@ -35,26 +35,26 @@ export class HistoryRepository {
   /** Up to `limit` readings of one metric in [from, to), oldest first. */
   async raw(lineId: string, metric: string, from: Date, to: Date, limit: number): Promise<RawPoint[]> {
     const expr = metricExpression(metric);
-    const rows = (await this.db.query(
+    const rows = await this.db.query<RawPoint[]>(
       `SELECT time, ${expr}::float8 AS value FROM telemetry
        WHERE line_id = $1 AND time >= $2 AND time < $3 AND ${expr} IS NOT NULL
        ORDER BY time LIMIT $4`,
       [lineId, from, to, limit],
-    )) as RawPoint[];
+    );
     return rows;
   }
 
   /** min, max, avg and count per bucket of `bucketMs`, buckets aligned on `from`. */
   async buckets(lineId: string, metric: string, from: Date, to: Date, bucketMs: number): Promise<BucketRow[]> {
     const expr = metricExpression(metric);
-    const rows = (await this.db.query(
+    const rows = await this.db.query<BucketRow[]>(
       `SELECT date_bin($4::interval, time, $2::timestamptz) AS bucket,
               min(v) AS min, max(v) AS max, avg(v) AS avg, count(*)::int AS count
        FROM (SELECT time, ${expr}::float8 AS v FROM telemetry WHERE line_id = $1 AND time >= $2 AND time < $3) s
        WHERE v IS NOT NULL
        GROUP BY 1 ORDER BY 1`,
       [lineId, from, to, `${bucketMs} milliseconds`],
-    )) as BucketRow[];
+    );
     return rows;
   }
 
@@ -65,7 +65,7 @@ export class HistoryRepository {
   async exportPage(lineId: string, after: Date, inclusive: boolean, to: Date, limit: number, zones: number): Promise<ExportRow[]> {
     // Numbers go out as PostgreSQL's shortest exact text: parsing them into JS numbers only to print them
     // again was most of the export's cost.
-    return (await this.db.query(
+    return await this.db.query<ExportRow[]>(
       `SELECT (extract(epoch FROM time) * 1000)::float8 AS ms,
               coalesce(diameter::text, '') || ',' || coalesce(line_speed::text, '') || ',' ||
                 coalesce(melt_pressure::text, '') || ',' || coalesce(screw_speed::text, '') AS scalars,
@@ -74,6 +74,6 @@ export class HistoryRepository {
        FROM telemetry WHERE line_id = $1 AND time ${inclusive ? '>=' : '>'} $2 AND time < $3
        ORDER BY time LIMIT $4`,
       [lineId, after, to, limit, zones],
-    )) as ExportRow[];
+    );
   }
 }

@@ -41,7 +41,7 @@ export class RealtimeCommands {
   }
 
   handler<K extends PluggableCommand>(type: K): RealtimeCommandHandler<K> | undefined {
-    return this.handlers.get(type) as RealtimeCommandHandler<K> | undefined;
+    return this.handlers.get(type);
   }
 
   /** What `snapshot.active_alarms` holds. */

@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -69,7 +70,7 @@ describe('RealtimeWsAdapter', () => {
     app = moduleRef.createNestApplication({ logger: false });
     app.useWebSocketAdapter(new RealtimeWsAdapter(app));
     await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as { port: number };
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
     return { url: `ws://127.0.0.1:${port}`, gateway: app.get(ProbeGateway), app };
   }
 

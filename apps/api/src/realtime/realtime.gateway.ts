@@ -82,6 +82,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       this.realtime.rejectFrame(conn, { code: parsed.code, message: parsed.message, original_message: echoOriginal(raw), request_id: parsed.request_id });
       return;
     }
+    // Fire and forget, frames are independent: handle() catches every failure and answers it with an error frame.
     void this.realtime.handle(conn, parsed.message);
   }
 }

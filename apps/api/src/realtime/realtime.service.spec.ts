@@ -102,7 +102,7 @@ describe(RealtimeService.name, () => {
     for (let i = 0; i < 10; i++) hub.publish('production_data', data('1', i), '1', new Date().toISOString());
     await tick();
     expect(writes).toBe(1);
-    expect(sink.frames.map((f) => f.type)).toEqual(['connected', ...Array(10).fill('production_data')]);
+    expect(sink.frames.map((f) => f.type)).toEqual(['connected', ...Array<string>(10).fill('production_data')]);
   });
 
   it('coalesces production_data per line for a lagging client (latest wins, seq order kept), never alarms', async () => {

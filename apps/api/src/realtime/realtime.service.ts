@@ -345,7 +345,7 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
 
   private reply<T extends ServerType>(conn: Connection, type: T, data: ServerDataMap[T], requestId?: string): void {
     const payload = requestId === undefined ? data : { ...data, request_id: requestId };
-    this.send(conn, type, payload as ServerDataMap[T]);
+    this.send(conn, type, payload);
   }
 
   private send<T extends ServerType>(conn: Connection, type: T, data: ServerDataMap[T]): void {
@@ -356,7 +356,7 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
     if (conn.closed) return;
     if (conn.lagging && typeof item !== 'string' && item.type === 'production_data' && item.lineId !== null) {
       // Latest wins: the older value of the line is dropped from the queue, the new one goes last (seq order kept).
-      const map = (conn.coalesce ??= new Map());
+      const map = (conn.coalesce ??= new Map<string, number>());
       const prev = map.get(item.lineId);
       if (prev !== undefined) {
         conn.queue[prev] = null;

@@ -10,13 +10,13 @@ export class TelemetryPartitionsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async storage(): Promise<TelemetryStorage> {
-    const [row] = (await this.db.query(`
+    const [row] = await this.db.query<{ relkind: string; has_ts: boolean }[]>(`
       SELECT c.relkind,
              to_regclass('timescaledb_information.hypertables') IS NOT NULL AS has_ts
-      FROM pg_class c WHERE c.oid = 'telemetry'::regclass`)) as { relkind: string; has_ts: boolean }[];
+      FROM pg_class c WHERE c.oid = 'telemetry'::regclass`);
     if (row?.relkind === 'p') return 'partitioned';
     if (row?.has_ts) {
-      const [ht] = (await this.db.query(`SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'telemetry'`)) as unknown[];
+      const [ht] = await this.db.query<unknown[]>(`SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'telemetry'`);
       if (ht) return 'hypertable';
     }
     return 'plain';
@@ -26,7 +26,7 @@ export class TelemetryPartitionsRepository {
   async ensureDays(days: string[]): Promise<number> {
     let created = 0;
     for (const day of days) {
-      const [r] = (await this.db.query(`SELECT lm_telemetry_ensure_partition($1::date) AS created`, [day])) as { created: boolean }[];
+      const [r] = await this.db.query<{ created: boolean }[]>(`SELECT lm_telemetry_ensure_partition($1::date) AS created`, [day]);
       if (r?.created) created++;
     }
     return created;
@@ -34,10 +34,10 @@ export class TelemetryPartitionsRepository {
 
   /** Day partitions, oldest first, as `{name, day}`. */
   async dayPartitions(): Promise<{ name: string; day: string }[]> {
-    const rows = (await this.db.query(`
+    const rows = await this.db.query<{ name: string }[]>(`
       SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE i.inhparent = 'telemetry'::regclass AND c.relname ~ '^telemetry_p[0-9]{8}$'
-      ORDER BY c.relname`)) as { name: string }[];
+      ORDER BY c.relname`);
     return rows.map((r) => ({ name: r.name, day: `${r.name.slice(11, 15)}-${r.name.slice(15, 17)}-${r.name.slice(17, 19)}` }));
   }
 
@@ -48,7 +48,7 @@ export class TelemetryPartitionsRepository {
 
   /** Rows older than `before` left in the default partition (the safety net) go too. */
   async purgeDefault(before: Date): Promise<number> {
-    const [, count] = (await this.db.query(`DELETE FROM telemetry_default WHERE time < $1`, [before])) as [unknown, number];
+    const [, count] = await this.db.query<[unknown, number]>(`DELETE FROM telemetry_default WHERE time < $1`, [before]);
     return count ?? 0;
   }
 

@@ -23,7 +23,8 @@ export class UsersRepository {
   /** Inserts unless the username exists; returns whether it inserted. */
   async insertIfMissing(user: { username: string; role: Role; passwordHash: string }): Promise<boolean> {
     const r = await this.repo.createQueryBuilder().insert().into(UserEntity).values(user).orIgnore().returning(['id']).execute();
-    return r.raw.length > 0;
+    // TypeORM types `raw` as any; with RETURNING it is the inserted rows.
+    return (r.raw as unknown[]).length > 0;
   }
 
   async update(username: string, patch: Partial<Pick<UserEntity, 'role' | 'passwordHash' | 'disabled'>>): Promise<boolean> {
