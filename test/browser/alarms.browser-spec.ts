@@ -15,7 +15,10 @@ describe('alarms in a real browser', () => {
 
   beforeAll(async () => {
     stack = await startStack(['--fault', '3:pressure']);
-    [operator, engineer] = await Promise.all([signedInPage(stack, 'operator').then((s) => s.page), signedInPage(stack, 'engineer').then((s) => s.page)]);
+    [operator, engineer] = await Promise.all([
+      signedInPage(stack, 'operator').then((s) => s.page),
+      signedInPage(stack, 'engineer').then((s) => s.page),
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -40,7 +43,15 @@ describe('alarms in a real browser', () => {
     await operator.locator(`[data-testid="alarm-row-${critical.id}"][data-state="unacknowledged"]`).waitFor({ timeout: 5_000 });
     await operator.locator(`[data-testid="banner-alarm-${critical.id}"]`).waitFor({ timeout: 1_000 });
     expect(Date.now() - seenAt).toBeLessThan(1_000);
-    expect(Number(await operator.locator('[data-testid="sev-count-critical"]').first().textContent().then((t) => t?.replace(/\D/g, '')))).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(
+        await operator
+          .locator('[data-testid="sev-count-critical"]')
+          .first()
+          .textContent()
+          .then((t) => t?.replace(/\D/g, '')),
+      ),
+    ).toBeGreaterThanOrEqual(1);
     const row = operator.locator(`[data-testid="alarm-row-${critical.id}"]`);
     expect(await row.textContent()).toContain('Melt pressure');
     expect(await row.getAttribute('data-sev')).toBe('critical');
@@ -77,11 +88,19 @@ describe('alarms in a real browser', () => {
     expect(await operator.locator(`[data-testid="banner-alarm-${critical.id}"]`).count()).toBe(0);
 
     // The trail (GET /api/alarms/{id}) holds the acknowledgement with its comment.
-    await waitFor(async () => ((await engineer.locator('[data-testid="alarm-trail"] li').count()) >= 2 ? true : undefined), 'the trail to show the acknowledgement', 5_000);
+    await waitFor(
+      async () => ((await engineer.locator('[data-testid="alarm-trail"] li').count()) >= 2 ? true : undefined),
+      'the trail to show the acknowledgement',
+      5_000,
+    );
     expect(await engineer.locator('[data-testid="alarm-trail"]').textContent()).toContain('Screen pack changed');
     // The history lists it too.
     await engineer.locator('[data-testid="history-refresh"]').click();
-    await waitFor(async () => ((await engineer.locator('[data-testid="history-row"]').count()) >= 1 ? true : undefined), 'history rows', 5_000);
+    await waitFor(
+      async () => ((await engineer.locator('[data-testid="history-row"]').count()) >= 1 ? true : undefined),
+      'history rows',
+      5_000,
+    );
 
     mkdirSync('docs/screenshots', { recursive: true });
     await engineer.screenshot({ path: 'docs/screenshots/alarms.png' });

@@ -5,7 +5,17 @@ import { freePort } from '../support/ports';
 import { runNode, type Proc } from '../support/processes';
 import { waitFor } from '../support/waiting';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 // The test tsconfig has no DOM types: page functions reach sessionStorage through globalThis.
 type PageGlobals = { sessionStorage: { getItem(key: string): string | null } };
@@ -22,7 +32,9 @@ describe('dashboard sign-in', () => {
     const port = await freePort();
     dashboardUrl = `http://127.0.0.1:${port}`;
     api = await startTestApi({ ALLOWED_ORIGINS: dashboardUrl, JWT_SECRET: 'browser-login-secret-0123456789-abcdefghij' });
-    dashboard = runNode(['node_modules/next/dist/bin/next', 'start', 'apps/dashboard', '-p', String(port), '-H', '127.0.0.1'], { PUBLIC_API_URL: api.httpUrl });
+    dashboard = runNode(['node_modules/next/dist/bin/next', 'start', 'apps/dashboard', '-p', String(port), '-H', '127.0.0.1'], {
+      PUBLIC_API_URL: api.httpUrl,
+    });
     await waitFor(async () => (await fetch(dashboardUrl)).ok, `the dashboard at ${dashboardUrl}`, 60_000, 250).catch((err: unknown) => {
       throw new Error(`${String(err)}\n--- next output ---\n${dashboard.output()}`);
     });
@@ -59,9 +71,15 @@ describe('dashboard sign-in', () => {
     expect(await page.locator('[data-testid="user-role"]').textContent()).toBe('engineer');
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
     // The tab holds the engineer's real token (an admin-only route refuses it with 403).
-    const token = await page.evaluate(() => JSON.parse((globalThis as unknown as PageGlobals).sessionStorage.getItem('line-monitor.session') ?? '{}').token as string);
+    const token = await page.evaluate(
+      () =>
+        (JSON.parse((globalThis as unknown as PageGlobals).sessionStorage.getItem('line-monitor.session') ?? '{}') as { token: string })
+          .token,
+    );
     expect(token.split('.')).toHaveLength(3);
-    const audit = (await (await fetch(`${api.httpUrl}/api/audit?event=login`, { headers: { authorization: `Bearer ${token}` } })).json()) as unknown;
+    const audit = (await (
+      await fetch(`${api.httpUrl}/api/audit?event=login`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as unknown;
     expect(audit).toEqual({ detail: 'Requires the admin role' });
 
     await page.getByRole('button', { name: 'Sign out' }).click();

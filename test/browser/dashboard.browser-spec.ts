@@ -58,20 +58,31 @@ describe('dashboard in a real browser', () => {
     for (let i = 1; i <= 8; i++) await page.locator(`[data-testid="line-tile-${i}"]`).waitFor({ timeout: 20_000 });
 
     const diameter = page.locator('[data-testid="diameter-1"]');
-    const first = await waitFor(async () => {
-      const t = (await diameter.textContent())?.trim();
-      return t && /\d/.test(t) ? t : undefined;
-    }, 'a diameter value on line 1', 20_000);
-    const changed = await waitFor(async () => {
-      const t = (await diameter.textContent())?.trim();
-      return t && t !== first ? t : undefined;
-    }, 'the diameter of line 1 to change', 20_000);
+    const first = await waitFor(
+      async () => {
+        const t = (await diameter.textContent())?.trim();
+        return t && /\d/.test(t) ? t : undefined;
+      },
+      'a diameter value on line 1',
+      20_000,
+    );
+    const changed = await waitFor(
+      async () => {
+        const t = (await diameter.textContent())?.trim();
+        return t && t !== first ? t : undefined;
+      },
+      'the diameter of line 1 to change',
+      20_000,
+    );
     expect(Number.parseFloat(changed)).toBeGreaterThan(15);
     expect(Number.parseFloat(changed)).toBeLessThan(25);
 
     // The README's screenshot: once every tile's trend holds ~10 s of data.
     await waitFor(
-      () => page.evaluate(() => [...document.querySelectorAll('svg path')].filter((p) => (p.getAttribute('d') ?? '').split('L').length > 40).length >= 8),
+      () =>
+        page.evaluate(
+          () => [...document.querySelectorAll('svg path')].filter((p) => (p.getAttribute('d') ?? '').split('L').length > 40).length >= 8,
+        ),
       'eight trends with 10 s of data',
       30_000,
       250,
@@ -93,9 +104,13 @@ describe('dashboard in a real browser', () => {
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 30_000 });
     const diameter = page.locator('[data-testid="diameter-2"]');
     const before = (await diameter.textContent())?.trim();
-    await waitFor(async () => {
-      const t = (await diameter.textContent())?.trim();
-      return t && t !== before && /\d/.test(t) ? t : undefined;
-    }, 'fresh data on line 2 after the restart', 30_000);
+    await waitFor(
+      async () => {
+        const t = (await diameter.textContent())?.trim();
+        return t && t !== before && /\d/.test(t) ? t : undefined;
+      },
+      'fresh data on line 2 after the restart',
+      30_000,
+    );
   }, 90_000);
 });

@@ -60,11 +60,11 @@ describe('history and CSV export over HTTP', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="line-2-20260329T000000-20260329T020000.csv"');
     expect((await res.text()).split('\r\n')).toEqual([
-      'time,line_id,diameter,line_speed,melt_pressure,screw_speed,zone_1,zone_2,zone_3,zone_4,zone_5,backfill',
-      '2026-03-29T01:59:58.000+01:00,2,30,,,,181,202,,,,false',
-      '2026-03-29T01:59:59.000+01:00,2,31,,,,181,202,,,,false',
-      '2026-03-29T03:00:00.000+02:00,2,32,,,,181,202,,,,false',
-      '2026-03-29T03:00:01.000+02:00,2,33,,,,181,202,,,,false',
+      'time,line_id,diameter,line_speed,melt_pressure,screw_speed,zone_1,zone_2,zone_3,zone_4,backfill',
+      '2026-03-29T01:59:58.000+01:00,2,30,,,,181,202,,,false',
+      '2026-03-29T01:59:59.000+01:00,2,31,,,,181,202,,,false',
+      '2026-03-29T03:00:00.000+02:00,2,32,,,,181,202,,,false',
+      '2026-03-29T03:00:01.000+02:00,2,33,,,,181,202,,,false',
       '',
     ]);
   });

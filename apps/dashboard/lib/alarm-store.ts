@@ -74,7 +74,8 @@ export class AlarmStore {
       for (const l of this.listeners) l();
     };
     // Hidden tabs get no animation frames: fall back to a timer so the state is right when shown again.
-    this.frame = typeof document !== 'undefined' && document.hidden ? (setTimeout(run, 250) as unknown as number) : requestAnimationFrame(run);
+    this.frame =
+      typeof document !== 'undefined' && document.hidden ? (setTimeout(run, 250) as unknown as number) : requestAnimationFrame(run);
   }
 
   dispose(): void {

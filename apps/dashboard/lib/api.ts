@@ -1,5 +1,11 @@
 /** JSON from the api with the tab's token; throws an Error carrying the api's `detail`. */
-export async function apiJson<T>(apiBase: string, path: string, token: string | null | undefined, init: RequestInit = {}, signal?: AbortSignal): Promise<T> {
+export async function apiJson<T>(
+  apiBase: string,
+  path: string,
+  token: string | null | undefined,
+  init: RequestInit = {},
+  signal?: AbortSignal,
+): Promise<T> {
   const headers = new Headers(init.headers);
   if (token) headers.set('authorization', `Bearer ${token}`);
   if (init.body) headers.set('content-type', 'application/json');

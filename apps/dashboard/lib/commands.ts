@@ -43,12 +43,19 @@ export function sendAlarmCommand<K extends AlarmCommand>(
       finish({ ok: false, code: e.code, message });
     });
     // No answer in time: the outcome is unknown; the alarm's state on the stream tells the truth.
-    const timer = setTimeout(() => finish({ ok: false, code: 'timeout', message: 'No answer from the server; check the alarm state before retrying.' }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, code: 'timeout', message: 'No answer from the server; check the alarm state before retrying.' }),
+      timeoutMs,
+    );
     try {
       client.send(type, { ...data, request_id: requestId } as ClientDataMap[K]);
     } catch (err) {
       const state = err instanceof NotLiveError ? err.state : 'unknown';
-      finish({ ok: false, code: 'not_live', message: `Not sent: the connection is ${state}. Commands are never queued; try again when live.` });
+      finish({
+        ok: false,
+        code: 'not_live',
+        message: `Not sent: the connection is ${state}. Commands are never queued; try again when live.`,
+      });
     }
   });
 }

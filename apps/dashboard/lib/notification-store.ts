@@ -41,7 +41,11 @@ export class NotificationStore {
   /** Raised, acknowledged, shelved, cleared...: one line per state change the stream tells us about. */
   addAlarm(a: AlarmRecord, raised: boolean, previous: AlarmRecord | undefined): void {
     if (!raised && previous && previous.state === a.state) return;
-    const what = raised ? 'raised' : a.state === 'acknowledged' && a.acknowledged_by ? `acknowledged by ${a.acknowledged_by}` : a.state.replace(/_/g, ' ');
+    const what = raised
+      ? 'raised'
+      : a.state === 'acknowledged' && a.acknowledged_by
+        ? `acknowledged by ${a.acknowledged_by}`
+        : a.state.replace(/_/g, ' ');
     this.add({
       level: raised && (a.severity === 'critical' || a.severity === 'high') ? 'error' : 'warning',
       text: `Line ${a.production_line_id} ${a.message} — ${what}`,

@@ -26,7 +26,11 @@ export interface ConnectionInfo {
 // Three contexts, so that a frame of line data re-renders the tiles, not the alarm table or the header.
 const ServicesContext = createContext<RealtimeServices | null>(null);
 const LinesContext = createContext<ReadonlyMap<string, LineView>>(new Map());
-const ConnectionContext = createContext<ConnectionInfo>({ connection: { state: 'connecting', reason: 'starting', since: 0 }, lastMessageAt: null, wsUrl: null });
+const ConnectionContext = createContext<ConnectionInfo>({
+  connection: { state: 'connecting', reason: 'starting', since: 0 },
+  lastMessageAt: null,
+  wsUrl: null,
+});
 
 export function RealtimeProviders({
   services,

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from 'react';
 import { RealtimeClient, type ConnectionState } from '@lm/client';
-import type { LineStatusData, ProductionData, ServerDataMap } from '@lm/protocol';
+import type { AlarmRecord, LineStatusData, ProductionData, ServerDataMap } from '@lm/protocol';
 import { resolveApiBase, toWebSocketUrl } from './api-url';
 import { AlarmStore } from './alarm-store';
 import { NotificationStore } from './notification-store';
@@ -182,10 +182,21 @@ export function useRealtime(
       schedule();
     };
 
+    const loadOpenAlarms = (): void => {
+      fetch(`${apiBase}/api/alarms?state=open&limit=500`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+        .then((res) => (res.ok ? (res.json() as Promise<{ items: AlarmRecord[] }>) : Promise.reject(new Error(`HTTP ${res.status}`))))
+        .then(
+          (page) => alarms.replaceActive(page.items),
+          (err: unknown) => console.warn(`[line-monitor] open alarms not loaded: ${String(err)}`),
+        );
+    };
+
     const offs = [
       client.on('state', (change) => {
         setConnection({ state: change.state, reason: change.reason, since: change.at });
         schedule();
+        // Over SSE no snapshot comes (request_latest is a command): the open alarms come from REST.
+        if (change.state === 'fallback') loadOpenAlarms();
       }),
       client.on('connected', () => {
         // Fill the tiles (and line states, which only stream on change) without waiting.
@@ -224,7 +235,16 @@ export function useRealtime(
     };
   }, [configuredApiUrl, auth.ready, token, alarms, notifications]);
 
-  return { connection, lastMessageAt, lines, wsUrl: endpoint?.wsUrl ?? null, apiBase: endpoint?.apiBase ?? null, client, alarms, notifications };
+  return {
+    connection,
+    lastMessageAt,
+    lines,
+    wsUrl: endpoint?.wsUrl ?? null,
+    apiBase: endpoint?.apiBase ?? null,
+    client,
+    alarms,
+    notifications,
+  };
 }
 
 /** A clock for "updated 3 s ago" and staleness; 0 until mounted so server and client render alike. */

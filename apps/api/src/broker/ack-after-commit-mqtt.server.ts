@@ -18,6 +18,8 @@ export interface AckStats {
   acked: number;
   /** Acknowledgements not sent because the connection they belonged to is gone (the broker redelivers). */
   stale_acks: number;
+  /** Left unacknowledged on purpose (not written at shutdown): the broker delivers them again. */
+  left_for_redelivery: number;
   handler_errors: number;
 }
 
@@ -47,7 +49,7 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
   private generation = 0;
   private inFlight = 0;
   private inFlightBytes = 0;
-  private readonly counters = { acked: 0, stale_acks: 0, handler_errors: 0 };
+  private readonly counters = { acked: 0, stale_acks: 0, left_for_redelivery: 0, handler_errors: 0 };
 
   constructor(
     options: Required<MqttOptions>['options'],
@@ -102,8 +104,14 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
     const bytes = packet.payload?.length ?? 0;
     this.inFlight++;
     this.inFlightBytes += bytes;
+    let redeliver = false;
     work
       .catch((err: unknown) => {
+        // Shutting down before the write: leave it unacknowledged, the broker delivers it again.
+        if (typeof err === 'object' && err !== null && (err as { redeliver?: unknown }).redeliver === true) {
+          redeliver = true;
+          return;
+        }
         // The service retries database failures itself; what reaches here is a bug for this one
         // message. Acknowledge it anyway: a poison message must not stop ingest.
         this.counters.handler_errors++;
@@ -112,7 +120,8 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
       .then(() => {
         this.inFlight--;
         this.inFlightBytes -= bytes;
-        if (generation === this.generation && client.connected) {
+        if (redeliver) this.counters.left_for_redelivery++;
+        else if (generation === this.generation && client.connected) {
           this.counters.acked++;
           (client as unknown as SendPacket)._sendPacket({ cmd: 'puback', messageId });
         } else this.counters.stale_acks++;

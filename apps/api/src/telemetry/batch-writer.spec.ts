@@ -83,3 +83,35 @@ describe(BatchWriter.name, () => {
     expect(w.stalled).toBe(false);
   });
 });
+
+describe(`${BatchWriter.name} close`, () => {
+  it('stops retrying and refuses what is queued and what comes later, so shutdown cannot hang on a dead database', async () => {
+    let attempts = 0;
+    const errors: number[] = [];
+    const w = new BatchWriter<number, string>(
+      () => {
+        attempts++;
+        return Promise.reject(new Error('db down'));
+      },
+      { flushMs: 1, maxBatch: 1, retry: { minDelayMs: 5, maxDelayMs: 5, onError: (_e, n) => errors.push(n) } },
+    );
+    const first = w.add(1);
+    const second = w.add(2);
+    await waitForCondition(() => errors.length >= 2);
+    w.close();
+    await expect(first).rejects.toMatchObject({ redeliver: true });
+    await expect(second).rejects.toMatchObject({ redeliver: true });
+    await expect(w.add(3)).rejects.toMatchObject({ redeliver: true });
+    const after = attempts;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(attempts).toBe(after);
+  });
+});
+
+async function waitForCondition(ok: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

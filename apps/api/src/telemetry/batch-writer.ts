@@ -19,6 +19,7 @@ export class BatchWriter<T, R> {
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private writing: Promise<void> | null = null;
   private failing = false;
+  private closed = false;
 
   constructor(
     private readonly write: (items: T[]) => Promise<R>,
@@ -38,6 +39,7 @@ export class BatchWriter<T, R> {
   private inWrite = 0;
 
   add(item: T): Promise<R> {
+    if (this.closed) return Promise.reject(new BatchWriterClosedError());
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.opts.maxBatch) this.kick();
@@ -53,6 +55,18 @@ export class BatchWriter<T, R> {
       this.kick();
       await this.writing;
     }
+  }
+
+  /**
+   * Stops writing: what is still queued is rejected (its messages are not acknowledged, so the broker
+   * delivers them again), a write being retried gives up, and later `add`s are refused. For shutdown,
+   * after a bounded `flush`, so that a database that is down cannot hold the process forever.
+   */
+  close(): void {
+    this.closed = true;
+    this.clearTimer();
+    const waiting = this.pending.splice(0);
+    for (const p of waiting) p.reject(new BatchWriterClosedError());
   }
 
   private clearTimer(): void {
@@ -90,10 +104,21 @@ export class BatchWriter<T, R> {
         return r;
       } catch (err) {
         this.failing = true;
+        if (this.closed) throw err;
         retry.onError(err, attempt);
         const delay = Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** Math.min(attempt - 1, 20));
         await new Promise((r) => setTimeout(r, delay));
+        if (this.closed) throw new BatchWriterClosedError();
       }
     }
+  }
+}
+
+export class BatchWriterClosedError extends Error {
+  /** Tells the MQTT transport not to acknowledge: the broker must deliver this message again. */
+  readonly redeliver = true;
+
+  constructor() {
+    super('The writer is closed (shutting down): not written, not acknowledged');
   }
 }

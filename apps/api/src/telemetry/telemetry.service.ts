@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { formatIssues, isLineState, parseTelemetry, parseTopic, type ProductionData } from '@lm/protocol';
 import { AlarmsService } from '../alarms/alarms.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -10,6 +10,7 @@ import { DeadLettersRepository, type NewDeadLetter } from './dead-letters.reposi
 import { TelemetryRepository, rowKey, type TelemetryRow } from './telemetry.repository';
 
 const MAX_DEAD_LETTER_PAYLOAD = 4096;
+const SHUTDOWN_FLUSH_MS = 10_000;
 const DEAD_LETTER_LOG_INTERVAL_MS = 10_000;
 const WRITE_ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -33,7 +34,7 @@ export interface IngestStats {
 
 /** Ingest: validate -> batch into PostgreSQL -> broadcast what was committed. Bad input is dead-lettered. */
 @Injectable()
-export class TelemetryService implements OnApplicationShutdown {
+export class TelemetryService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(TelemetryService.name);
   private readonly writer: BatchWriter<TelemetryRow, Set<string>>;
   private readonly deadLetterWriter: BatchWriter<NewDeadLetter, void>;
@@ -64,8 +65,17 @@ export class TelemetryService implements OnApplicationShutdown {
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.writer.flush(), this.deadLetterWriter.flush()]);
+  /**
+   * Runs before Nest closes the transports and the database: writes what is queued (bounded, in case
+   * the database is down), then refuses the rest, which stays unacknowledged at the broker.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS)));
+    await Promise.race([Promise.all([this.writer.flush(), this.deadLetterWriter.flush()]), limit]);
+    clearTimeout(timer);
+    this.writer.close();
+    this.deadLetterWriter.close();
   }
 
   /** The transport reports its acknowledgement state here (bootstrap wires it). */

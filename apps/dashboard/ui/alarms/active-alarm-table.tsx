@@ -39,7 +39,13 @@ export function formatAlarmValue(a: Pick<AlarmRecord, 'metric'>, v: number): str
 }
 
 /** The open alarms, sortable by any column and filterable by severity, line, state and text. */
-export const ActiveAlarmTable = memo(function ActiveAlarmTable({ selected, onSelect }: { selected: string | null; onSelect: (id: string) => void }) {
+export const ActiveAlarmTable = memo(function ActiveAlarmTable({
+  selected,
+  onSelect,
+}: {
+  selected: string | null;
+  onSelect: (id: string) => void;
+}) {
   const { open, loaded } = useAlarms();
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean } | null>(null);
   const [severity, setSeverity] = useState<AlarmSeverity | ''>('');
@@ -65,7 +71,9 @@ export const ActiveAlarmTable = memo(function ActiveAlarmTable({ selected, onSel
   }, [all, severity, line, state, text, sort]);
 
   const toggleSort = (key: SortKey): void =>
-    setSort((s) => (s?.key === key ? (s.desc ? { key, desc: false } : null) : { key, desc: key === 'severity' || key === 'raised_at' || key === 'value' }));
+    setSort((s) =>
+      s?.key === key ? (s.desc ? { key, desc: false } : null) : { key, desc: key === 'severity' || key === 'raised_at' || key === 'value' },
+    );
 
   return (
     <>
@@ -105,7 +113,13 @@ export const ActiveAlarmTable = memo(function ActiveAlarmTable({ selected, onSel
         </label>
         <label className={styles.grow}>
           Search
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="message, metric, line" data-testid="filter-text" />
+          <input
+            type="search"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder="message, metric, line"
+            data-testid="filter-text"
+          />
         </label>
         <span className={styles.muted} data-testid="active-count">
           {rows.length} of {all.length}
@@ -116,7 +130,11 @@ export const ActiveAlarmTable = memo(function ActiveAlarmTable({ selected, onSel
           <thead>
             <tr>
               {COLUMNS.map((c) => (
-                <th key={c.key} aria-sort={sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : 'none'} data-numeric={c.numeric || undefined}>
+                <th
+                  key={c.key}
+                  aria-sort={sort?.key === c.key ? (sort.desc ? 'descending' : 'ascending') : 'none'}
+                  data-numeric={c.numeric || undefined}
+                >
                   <button type="button" className={styles.sortButton} onClick={() => toggleSort(c.key)} data-testid={`sort-${c.key}`}>
                     {c.label}
                     <span aria-hidden className={styles.sortMark}>
@@ -144,7 +162,15 @@ export const ActiveAlarmTable = memo(function ActiveAlarmTable({ selected, onSel
 });
 
 // One row; memoised on the record object, which the store replaces only when the alarm changed.
-const AlarmRow = memo(function AlarmRow({ alarm: a, selected, onSelect }: { alarm: AlarmRecord; selected: boolean; onSelect: (id: string) => void }) {
+const AlarmRow = memo(function AlarmRow({
+  alarm: a,
+  selected,
+  onSelect,
+}: {
+  alarm: AlarmRecord;
+  selected: boolean;
+  onSelect: (id: string) => void;
+}) {
   return (
     <tr
       className={styles.row}

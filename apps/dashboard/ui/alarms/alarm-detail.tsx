@@ -39,7 +39,9 @@ export function AlarmDetail({ id, onClose }: { id: string; onClose: () => void }
   const token = auth.session?.token;
 
   // The trail is read again whenever the stream says the alarm changed.
-  const changeKey = live ? `${live.state}|${live.acknowledged_at ?? ''}|${live.shelved_until ?? ''}|${live.cleared_at ?? ''}|${live.raised_at}` : '';
+  const changeKey = live
+    ? `${live.state}|${live.acknowledged_at ?? ''}|${live.shelved_until ?? ''}|${live.cleared_at ?? ''}|${live.raised_at}`
+    : '';
   useEffect(() => {
     if (!apiBase || !auth.ready) return;
     const ctrl = new AbortController();
@@ -111,7 +113,13 @@ export function AlarmDetail({ id, onClose }: { id: string; onClose: () => void }
         ) : null}
       </dl>
 
-      <Commands alarm={alarm} allowed={canCommand(auth.session)} role={auth.session?.role ?? null} live={connection.state === 'live'} client={client} />
+      <Commands
+        alarm={alarm}
+        allowed={canCommand(auth.session)}
+        role={auth.session?.role ?? null}
+        live={connection.state === 'live'}
+        client={client}
+      />
 
       <h4 className={styles.h4}>Event trail</h4>
       <ol className={styles.trail} data-testid="alarm-trail">
@@ -120,7 +128,9 @@ export function AlarmDetail({ id, onClose }: { id: string; onClose: () => void }
             <span className={styles.trailTime}>{formatDateTime(e.at)}</span>
             <span className={styles.trailAction}>{e.action.replace(/_/g, ' ')}</span>
             <span>
-              {e.from_state && e.to_state && e.from_state !== e.to_state ? `${STATE_LABELS[e.from_state] ?? e.from_state} → ${STATE_LABELS[e.to_state] ?? e.to_state}` : ''}
+              {e.from_state && e.to_state && e.from_state !== e.to_state
+                ? `${STATE_LABELS[e.from_state] ?? e.from_state} → ${STATE_LABELS[e.to_state] ?? e.to_state}`
+                : ''}
             </span>
             <span className={styles.muted}>
               {e.actor}
@@ -173,11 +183,15 @@ function Commands({
   };
   const ack = (e: FormEvent): void => {
     e.preventDefault();
-    void run(sendAlarmCommand(client, 'alarm_ack', { alarm_id: alarm.id, ...(comment.trim() ? { comment: comment.trim() } : {}) })).then(() => setComment(''));
+    void run(sendAlarmCommand(client, 'alarm_ack', { alarm_id: alarm.id, ...(comment.trim() ? { comment: comment.trim() } : {}) })).then(
+      () => setComment(''),
+    );
   };
   const shelve = (e: FormEvent): void => {
     e.preventDefault();
-    void run(sendAlarmCommand(client, 'alarm_shelve', { alarm_id: alarm.id, duration_minutes: minutes, reason: reason.trim() })).then(() => setReason(''));
+    void run(sendAlarmCommand(client, 'alarm_shelve', { alarm_id: alarm.id, duration_minutes: minutes, reason: reason.trim() })).then(() =>
+      setReason(''),
+    );
   };
 
   return (
@@ -199,13 +213,25 @@ function Commands({
             data-testid="ack-comment"
           />
         </label>
-        <button type="submit" className={styles.primaryButton} disabled={disabled || !canAck || (alarm.comment_required && !comment.trim())} data-testid="ack-button" title={hint ?? undefined}>
+        <button
+          type="submit"
+          className={styles.primaryButton}
+          disabled={disabled || !canAck || (alarm.comment_required && !comment.trim())}
+          data-testid="ack-button"
+          title={hint ?? undefined}
+        >
           Acknowledge
         </button>
       </form>
       {alarm.state === 'shelved' ? (
         <div className={styles.commandForm}>
-          <button type="button" className={styles.button} disabled={disabled} onClick={() => void run(sendAlarmCommand(client, 'alarm_unshelve', { alarm_id: alarm.id }))} data-testid="unshelve-button">
+          <button
+            type="button"
+            className={styles.button}
+            disabled={disabled}
+            onClick={() => void run(sendAlarmCommand(client, 'alarm_unshelve', { alarm_id: alarm.id }))}
+            data-testid="unshelve-button"
+          >
             Unshelve
           </button>
         </div>
@@ -213,11 +239,23 @@ function Commands({
         <form onSubmit={shelve} className={styles.commandForm}>
           <label className={styles.grow}>
             Shelve reason
-            <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} required disabled={disabled || !canShelve} data-testid="shelve-reason" />
+            <input
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              maxLength={1000}
+              required
+              disabled={disabled || !canShelve}
+              data-testid="shelve-reason"
+            />
           </label>
           <label>
             For
-            <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))} disabled={disabled || !canShelve} data-testid="shelve-minutes">
+            <select
+              value={minutes}
+              onChange={(e) => setMinutes(Number(e.target.value))}
+              disabled={disabled || !canShelve}
+              data-testid="shelve-minutes"
+            >
               {SHELVE_MINUTES.map((m) => (
                 <option key={m} value={m}>
                   {m < 60 ? `${m} min` : `${m / 60} h`}
@@ -225,7 +263,13 @@ function Commands({
               ))}
             </select>
           </label>
-          <button type="submit" className={styles.button} disabled={disabled || !canShelve || !reason.trim()} data-testid="shelve-button" title={hint ?? undefined}>
+          <button
+            type="submit"
+            className={styles.button}
+            disabled={disabled || !canShelve || !reason.trim()}
+            data-testid="shelve-button"
+            title={hint ?? undefined}
+          >
             Shelve
           </button>
         </form>

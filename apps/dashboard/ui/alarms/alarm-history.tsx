@@ -13,7 +13,13 @@ const PAGE = 25;
 const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'short', timeStyle: 'medium', hour12: false });
 
 /** Every alarm, newest first, a page at a time (keyset cursor from GET /api/alarms). */
-export const AlarmHistory = memo(function AlarmHistory({ selected, onSelect }: { selected: string | null; onSelect: (id: string) => void }) {
+export const AlarmHistory = memo(function AlarmHistory({
+  selected,
+  onSelect,
+}: {
+  selected: string | null;
+  onSelect: (id: string) => void;
+}) {
   const { apiBase, auth } = useServices();
   const token = auth.session?.token;
   const [state, setState] = useState('');
@@ -113,7 +119,16 @@ export const AlarmHistory = memo(function AlarmHistory({ selected, onSelect }: {
           </thead>
           <tbody>
             {items.map((a) => (
-              <tr key={a.id} className={styles.row} data-testid="history-row" data-state={a.state} aria-selected={a.id === selected} tabIndex={0} onClick={() => onSelect(a.id)} onKeyDown={(e) => e.key === 'Enter' && onSelect(a.id)}>
+              <tr
+                key={a.id}
+                className={styles.row}
+                data-testid="history-row"
+                data-state={a.state}
+                aria-selected={a.id === selected}
+                tabIndex={0}
+                onClick={() => onSelect(a.id)}
+                onKeyDown={(e) => e.key === 'Enter' && onSelect(a.id)}
+              >
                 <td>
                   <SeverityBadge severity={a.severity} />
                 </td>

@@ -20,7 +20,10 @@ function AlarmsBody() {
   const params = useSearchParams();
   const router = useRouter();
   const selected = params.get('id');
-  const select = useCallback((id: string | null) => router.replace(id ? `/alarms?id=${encodeURIComponent(id)}` : '/alarms', { scroll: false }), [router]);
+  const select = useCallback(
+    (id: string | null) => router.replace(id ? `/alarms?id=${encodeURIComponent(id)}` : '/alarms', { scroll: false }),
+    [router],
+  );
   return (
     <main className={styles.screen}>
       <section className={styles.activePane} aria-labelledby="active-alarms">
@@ -30,7 +33,11 @@ function AlarmsBody() {
         <ActiveAlarmTable selected={selected} onSelect={select} />
       </section>
       <aside className={styles.detailPane} aria-label="Selected alarm">
-        {selected ? <AlarmDetail id={selected} onClose={() => select(null)} /> : <p className={styles.muted}>Select an alarm to see its event trail and to acknowledge or shelve it.</p>}
+        {selected ? (
+          <AlarmDetail id={selected} onClose={() => select(null)} />
+        ) : (
+          <p className={styles.muted}>Select an alarm to see its event trail and to acknowledge or shelve it.</p>
+        )}
       </aside>
       <section className={styles.historyPane} aria-labelledby="alarm-history">
         <h2 id="alarm-history" className={styles.h2}>

@@ -7,7 +7,12 @@ export const SEVERITY_LABELS: Record<AlarmSeverity, string> = { critical: 'Criti
 
 export function SeverityBadge({ severity, count, compact }: { severity: AlarmSeverity; count?: number; compact?: boolean }) {
   return (
-    <span className={styles.sev} data-sev={severity} data-testid={count === undefined ? undefined : `sev-count-${severity}`} title={SEVERITY_LABELS[severity]}>
+    <span
+      className={styles.sev}
+      data-sev={severity}
+      data-testid={count === undefined ? undefined : `sev-count-${severity}`}
+      title={SEVERITY_LABELS[severity]}
+    >
       <span aria-hidden className={styles.sevShape}>
         {SHAPES[severity]}
       </span>

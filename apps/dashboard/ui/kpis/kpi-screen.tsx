@@ -78,9 +78,19 @@ export function KpiScreen() {
         <>
           <div className={styles.cards}>
             <Card label="Alarms" value={kpis.alarms_total} />
-            <Card label="Per 10 min, average" value={kpis.alarms_per_10min.average.toFixed(2)} target="≤ 1 (EEMUA: acceptable)" abnormal={kpis.alarms_per_10min.average > 1} />
+            <Card
+              label="Per 10 min, average"
+              value={kpis.alarms_per_10min.average.toFixed(2)}
+              target="≤ 1 (EEMUA: acceptable)"
+              abnormal={kpis.alarms_per_10min.average > 1}
+            />
             <Card label="Per 10 min, peak" value={kpis.alarms_per_10min.peak} target="≤ 10" abnormal={kpis.alarms_per_10min.peak > 10} />
-            <Card label="Time in flood" value={`${kpis.flood.percent_of_window.toFixed(1)} %`} target="< 1 %" abnormal={kpis.flood.percent_of_window >= 1} />
+            <Card
+              label="Time in flood"
+              value={`${kpis.flood.percent_of_window.toFixed(1)} %`}
+              target="< 1 %"
+              abnormal={kpis.flood.percent_of_window >= 1}
+            />
             <Card label="Standing" value={kpis.standing} target="< 5" abnormal={kpis.standing >= 5} />
             <Card label="Shelved" value={kpis.shelved} />
             <Card label="Suppressed" value={kpis.suppressed} />

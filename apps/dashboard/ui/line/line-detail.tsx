@@ -41,6 +41,7 @@ const PRESETS: { label: string; ms: number }[] = [
 const MIN_SPAN = 30_000;
 const MAX_SPAN = 90 * DAY;
 
+const NO_LIMITS: ChartLimit[] = [];
 const LIMIT_LABEL: Record<string, string> = { high_high: 'HH', high: 'H', low: 'L', low_low: 'LL' };
 
 /** The plant's time zone for exports: the browser's (control-room PCs run in plant time). */
@@ -57,12 +58,17 @@ export function LineDetail({ id }: { id: string }) {
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState<TrendView>({ spanMs: 15 * MIN, end: null });
   const [feed, setFeed] = useState<LiveFeed | null>(null);
+  // The zones the device actually reports win over the registry's zone_count.
+  const [liveZones, setLiveZones] = useState<number | null>(null);
 
   useEffect(() => {
     if (!apiBase || !auth.ready) return;
     const ctrl = new AbortController();
     const path = `/api/lines/${encodeURIComponent(id)}`;
-    Promise.all([apiJson<LineInfo>(apiBase, path, token, {}, ctrl.signal), apiJson<{ rules: Rule[] }>(apiBase, `${path}/alarm-rules`, token, {}, ctrl.signal)]).then(
+    Promise.all([
+      apiJson<LineInfo>(apiBase, path, token, {}, ctrl.signal),
+      apiJson<{ rules: Rule[] }>(apiBase, `${path}/alarm-rules`, token, {}, ctrl.signal),
+    ]).then(
       ([l, r]) => {
         setLine(l);
         setRules(r.rules);
@@ -79,6 +85,10 @@ export function LineDetail({ id }: { id: string }) {
     if (!client) return;
     const f = createLiveFeed(client, id);
     setFeed(f);
+    f.onReadings((batch) => {
+      const n = batch[batch.length - 1]?.data.body_temperatures?.length;
+      if (typeof n === 'number') setLiveZones(n);
+    });
     return () => {
       f.close();
       setFeed(null);
@@ -89,8 +99,14 @@ export function LineDetail({ id }: { id: string }) {
     (metric: string): ChartLimit[] => {
       const out: ChartLimit[] = rules
         .filter((r) => r.enabled && r.metric === metric && r.limit_kind !== 'stale')
-        .map((r) => ({ value: r.limit, label: LIMIT_LABEL[r.limit_kind], severity: r.severity, frame: r.limit_kind === 'high' || r.limit_kind === 'low' }));
-      if (metric === 'diameter' && line?.diameter_target != null) out.push({ value: line.diameter_target, label: 'target', severity: null, frame: true });
+        .map((r) => ({
+          value: r.limit,
+          label: LIMIT_LABEL[r.limit_kind],
+          severity: r.severity,
+          frame: r.limit_kind === 'high' || r.limit_kind === 'low',
+        }));
+      if (metric === 'diameter' && line?.diameter_target != null)
+        out.push({ value: line.diameter_target, label: 'target', severity: null, frame: true });
       return out;
     },
     [rules, line],
@@ -98,7 +114,7 @@ export function LineDetail({ id }: { id: string }) {
   // Stable arrays per metric, so charts redraw only when the rules change.
   const limits = useMemo(() => {
     const m = new Map<string, ChartLimit[]>();
-    const metrics = ['diameter', 'melt_pressure', 'line_speed', 'screw_speed', ...Array.from({ length: line?.zone_count ?? 0 }, (_, i) => `zone_${i + 1}`)];
+    const metrics = ['diameter', 'melt_pressure', 'line_speed', 'screw_speed', ...Array.from({ length: 16 }, (_, i) => `zone_${i + 1}`)];
     for (const metric of metrics) m.set(metric, limitsOf(metric));
     return m;
   }, [limitsOf, line]);
@@ -122,7 +138,7 @@ export function LineDetail({ id }: { id: string }) {
     });
 
   const common = { apiBase, token, ready: auth.ready, lineId: id, view, feed, onZoom };
-  const zones = line?.zone_count ?? 0;
+  const zones = liveZones ?? line?.zone_count ?? 0;
   const shownEnd = view.end ?? Date.now();
 
   return (
@@ -134,12 +150,29 @@ export function LineDetail({ id }: { id: string }) {
         <h2 className={styles.h2}>{line?.name ?? `Line ${id}`}</h2>
         <LiveValues id={id} />
       </div>
-      {error ? <p className={styles.error}>Could not load line {id}: {error}</p> : null}
+      {error ? (
+        <p className={styles.error}>
+          Could not load line {id}: {error}
+        </p>
+      ) : null}
 
-      <div className={styles.toolbar} role="toolbar" aria-label="Time range" data-testid="trend-range" data-span-ms={view.spanMs} data-following={view.end === null}>
+      <div
+        className={styles.toolbar}
+        role="toolbar"
+        aria-label="Time range"
+        data-testid="trend-range"
+        data-span-ms={view.spanMs}
+        data-following={view.end === null}
+      >
         <div className={styles.segmented}>
           {PRESETS.map((p) => (
-            <button key={p.label} type="button" aria-pressed={view.spanMs === p.ms} onClick={() => setView({ spanMs: p.ms, end: null })} data-testid={`range-${p.label}`}>
+            <button
+              key={p.label}
+              type="button"
+              aria-pressed={view.spanMs === p.ms}
+              onClick={() => setView({ spanMs: p.ms, end: null })}
+              data-testid={`range-${p.label}`}
+            >
               {p.label}
             </button>
           ))}
@@ -151,16 +184,23 @@ export function LineDetail({ id }: { id: string }) {
           ▶
         </button>
         <button type="button" onClick={() => zoom(0.5)} aria-label="Zoom in" data-testid="zoom-in">
-          ＋
+          +
         </button>
         <button type="button" onClick={() => zoom(2)} aria-label="Zoom out" data-testid="zoom-out">
-          －
+          −
         </button>
-        <button type="button" onClick={() => setView((v) => ({ spanMs: v.spanMs, end: null }))} aria-pressed={view.end === null} data-testid="follow-live">
+        <button
+          type="button"
+          onClick={() => setView((v) => ({ spanMs: v.spanMs, end: null }))}
+          aria-pressed={view.end === null}
+          data-testid="follow-live"
+        >
           {view.end === null ? '● Live' : 'Go live'}
         </button>
         <span className={styles.rangeText} suppressHydrationWarning>
-          {view.end === null ? `last ${spanText(view.spanMs)}, following` : `${rangeFormat.format(shownEnd - view.spanMs)} – ${rangeFormat.format(shownEnd)}`}
+          {view.end === null
+            ? `last ${spanText(view.spanMs)}, following`
+            : `${rangeFormat.format(shownEnd - view.spanMs)} – ${rangeFormat.format(shownEnd)}`}
         </span>
         <span className={styles.muted}>Drag across a chart to zoom.</span>
         <ExportButton id={id} view={view} />
@@ -168,15 +208,48 @@ export function LineDetail({ id }: { id: string }) {
 
       <div className={styles.charts}>
         <div className={styles.wide}>
-          <TrendChart {...common} metric="diameter" title="Diameter" unit="mm" decimals={3} height={240} limits={limits.get('diameter') ?? []} />
+          <TrendChart
+            {...common}
+            metric="diameter"
+            title="Diameter"
+            unit="mm"
+            decimals={3}
+            height={240}
+            limits={limits.get('diameter') ?? NO_LIMITS}
+          />
         </div>
-        <TrendChart {...common} metric="melt_pressure" title="Melt pressure" unit="bar" decimals={1} height={170} limits={limits.get('melt_pressure') ?? []} />
-        <TrendChart {...common} metric="line_speed" title="Line speed" unit="m/min" decimals={2} height={170} limits={limits.get('line_speed') ?? []} />
+        <TrendChart
+          {...common}
+          metric="melt_pressure"
+          title="Melt pressure"
+          unit="bar"
+          decimals={1}
+          height={170}
+          limits={limits.get('melt_pressure') ?? NO_LIMITS}
+        />
+        <TrendChart
+          {...common}
+          metric="line_speed"
+          title="Line speed"
+          unit="m/min"
+          decimals={2}
+          height={170}
+          limits={limits.get('line_speed') ?? NO_LIMITS}
+        />
       </div>
       <h3 className={styles.h3}>Barrel zones °C</h3>
       <div className={styles.zoneCharts}>
         {Array.from({ length: zones }, (_, i) => `zone_${i + 1}`).map((m, i) => (
-          <TrendChart key={m} {...common} metric={m} title={`Zone ${i + 1}`} unit="°C" decimals={1} height={140} limits={limits.get(m) ?? []} />
+          <TrendChart
+            key={m}
+            {...common}
+            metric={m}
+            title={`Zone ${i + 1}`}
+            unit="°C"
+            decimals={1}
+            height={140}
+            limits={limits.get(m) ?? NO_LIMITS}
+          />
         ))}
       </div>
     </main>

@@ -6,7 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { AlarmSeverity } from '@lm/protocol';
 import { apiJson } from '../../lib/api';
 import { metricValue, type LiveFeed, type LiveReading } from '../../lib/live-feed';
-import { formatNumber } from '../../lib/format';
+import { formatNumber, NO_VALUE } from '../../lib/format';
 import styles from './line.module.css';
 
 /** A limit line drawn across the plot. */
@@ -68,7 +68,15 @@ export const TrendChart = memo(function TrendChart(props: Props) {
   const viewRef = useRef(view);
   const [width, setWidth] = useState(0);
   const [reload, setReload] = useState(0);
-  const [info, setInfo] = useState<{ resolution: string; bucketMs: number | null; points: number; requests: number; from: number; to: number; error: string | null }>({
+  const [info, setInfo] = useState<{
+    resolution: string;
+    bucketMs: number | null;
+    points: number;
+    requests: number;
+    from: number;
+    to: number;
+    error: string | null;
+  }>({
     resolution: 'none',
     bucketMs: null,
     points: 0,
@@ -77,7 +85,9 @@ export const TrendChart = memo(function TrendChart(props: Props) {
     to: 0,
     error: null,
   });
-  const [latest, setLatest] = useState<number | null>(null);
+  // Written straight to the DOM per frame: a live reading never re-renders React.
+  const latestEl = useRef<HTMLSpanElement>(null);
+  const figure = useRef<HTMLElement>(null);
   limitsRef.current = limits;
   onZoomRef.current = onZoom;
   viewRef.current = view;
@@ -111,8 +121,20 @@ export const TrendChart = memo(function TrendChart(props: Props) {
         },
       },
       axes: [
-        { stroke: '#3f3f3f', grid: { stroke: '#cdcdcd', width: 1 }, ticks: { stroke: '#bcbcbc' } },
-        { stroke: '#3f3f3f', grid: { stroke: '#cdcdcd', width: 1 }, ticks: { stroke: '#bcbcbc' }, size: 64, values: (_u, vals) => vals.map((v) => v.toFixed(decimals)) },
+        {
+          stroke: '#3f3f3f',
+          grid: { stroke: '#cdcdcd', width: 1 },
+          ticks: { stroke: '#bcbcbc' },
+          space: 70,
+          values: (_u, splits, _i, _space, incr) => splits.map((s) => timeTick(s, incr)),
+        },
+        {
+          stroke: '#3f3f3f',
+          grid: { stroke: '#cdcdcd', width: 1 },
+          ticks: { stroke: '#bcbcbc' },
+          size: 64,
+          values: (_u, vals) => vals.map((v) => v.toFixed(decimals)),
+        },
       ],
       series: [
         {},
@@ -186,8 +208,10 @@ export const TrendChart = memo(function TrendChart(props: Props) {
     if (!u) return;
     const s = series.current;
     const v = viewRef.current;
-    u.setData([s.x, s.avg, s.min, s.max], false);
     const end = v.end ?? Date.now();
+    u.setData([s.x, s.avg, s.min, s.max], false);
+    figure.current?.setAttribute('data-length', String(s.x.length));
+    figure.current?.setAttribute('data-max-gap-ms', String(maxGapMs(s, (end - v.spanMs) / 1000)));
     u.setScale('x', { min: (end - v.spanMs) / 1000, max: end / 1000 });
   };
 
@@ -200,7 +224,12 @@ export const TrendChart = memo(function TrendChart(props: Props) {
     const maxPoints = Math.max(200, Math.min(4000, Math.round(width)));
     const meanwhile: LiveReading[] = [];
     const offLive = view.end === null && feed ? feed.onReadings((batch) => meanwhile.push(...batch)) : () => undefined;
-    const q = new URLSearchParams({ metric, from: new Date(from).toISOString(), to: new Date(end).toISOString(), max_points: String(maxPoints) });
+    const q = new URLSearchParams({
+      metric,
+      from: new Date(from).toISOString(),
+      to: new Date(end).toISOString(),
+      max_points: String(maxPoints),
+    });
     apiJson<HistoryResponse>(apiBase, `/api/lines/${encodeURIComponent(lineId)}/history?${q.toString()}`, token, {}, ctrl.signal).then(
       (res) => {
         offLive();
@@ -211,19 +240,21 @@ export const TrendChart = memo(function TrendChart(props: Props) {
           s.min.push(p.min);
           s.max.push(p.max);
         }
-        let last = s.x.length ? s.x[s.x.length - 1] : -Infinity;
         for (const r of meanwhile) {
           const v = metricValue(r.data, metric);
-          if (v === null || r.t / 1000 <= last) continue;
-          last = r.t / 1000;
-          s.x.push(last);
-          s.avg.push(v);
-          s.min.push(v);
-          s.max.push(v);
+          if (v !== null) insertPoint(s, r.t / 1000, v);
         }
         series.current = s;
         push(plot.current);
-        setInfo((i) => ({ resolution: res.resolution, bucketMs: res.bucket_ms, points: res.points.length, requests: i.requests + 1, from, to: end, error: null }));
+        setInfo((i) => ({
+          resolution: res.resolution,
+          bucketMs: res.bucket_ms,
+          points: res.points.length,
+          requests: i.requests + 1,
+          from,
+          to: end,
+          error: null,
+        }));
       },
       (err: unknown) => {
         offLive();
@@ -244,18 +275,12 @@ export const TrendChart = memo(function TrendChart(props: Props) {
     if (!following) return offGap;
     const offLive = feed.onReadings((batch) => {
       const s = series.current;
-      let last = s.x.length ? s.x[s.x.length - 1] : -Infinity;
       let value: number | null = null;
       for (const r of batch) {
         const v = metricValue(r.data, metric);
         if (v === null) continue;
         value = v;
-        if (r.t / 1000 <= last) continue;
-        last = r.t / 1000;
-        s.x.push(last);
-        s.avg.push(v);
-        s.min.push(v);
-        s.max.push(v);
+        insertPoint(s, r.t / 1000, v);
       }
       // Drop what scrolled out of the window (with a margin), so a long session stays bounded.
       const cutoff = (Date.now() - viewRef.current.spanMs * 1.1) / 1000;
@@ -268,7 +293,7 @@ export const TrendChart = memo(function TrendChart(props: Props) {
         s.max.splice(0, drop);
       }
       push(plot.current);
-      if (value !== null) setLatest(value);
+      if (value !== null && latestEl.current) latestEl.current.textContent = formatNumber(value, decimals);
     });
     const slide = setInterval(() => push(plot.current), 1000);
     return () => {
@@ -281,6 +306,7 @@ export const TrendChart = memo(function TrendChart(props: Props) {
 
   return (
     <figure
+      ref={figure}
       className={styles.chart}
       data-testid={`trend-${metric}`}
       data-resolution={info.resolution}
@@ -295,18 +321,77 @@ export const TrendChart = memo(function TrendChart(props: Props) {
         <span className={styles.chartValue}>
           {following ? (
             <>
-              <span data-testid={`trend-latest-${metric}`}>{formatNumber(latest, decimals)}</span> <span className={styles.unit}>{unit}</span>
+              <span ref={latestEl} data-testid={`trend-latest-${metric}`}>
+                {NO_VALUE}
+              </span>{' '}
+              <span className={styles.unit}>{unit}</span>
             </>
           ) : null}
         </span>
         <span className={styles.chartMeta}>
-          {info.error ? <span className={styles.error}>history: {info.error}</span> : info.resolution === 'bucketed' ? `min/avg/max per ${formatBucket(info.bucketMs)}` : info.resolution === 'raw' ? 'raw readings' : 'loading…'}
+          {info.error ? (
+            <span className={styles.error}>history: {info.error}</span>
+          ) : info.resolution === 'bucketed' ? (
+            `min/avg/max per ${formatBucket(info.bucketMs)}`
+          ) : info.resolution === 'raw' ? (
+            'raw readings'
+          ) : (
+            'loading…'
+          )}
         </span>
       </figcaption>
       <div ref={box} className={styles.plot} style={{ height }} />
     </figure>
   );
 });
+
+/**
+ * Appends a live reading; one older than the last (a device's backlog after an outage, broadcast
+ * late) goes in its place, so the series stays sorted. Equal times are kept once.
+ */
+function insertPoint(s: Series, x: number, v: number): void {
+  const n = s.x.length;
+  if (n === 0 || x > s.x[n - 1]) {
+    s.x.push(x);
+    s.avg.push(v);
+    s.min.push(v);
+    s.max.push(v);
+    return;
+  }
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s.x[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (s.x[lo] === x) return;
+  s.x.splice(lo, 0, x);
+  s.avg.splice(lo, 0, v);
+  s.min.splice(lo, 0, v);
+  s.max.splice(lo, 0, v);
+}
+
+/** The widest gap between neighbouring points after `fromSec` (ms): what a test reads as "no hole". */
+function maxGapMs(s: Series, fromSec: number): number {
+  let gap = 0;
+  for (let i = 1; i < s.x.length; i++) if (s.x[i - 1] >= fromSec) gap = Math.max(gap, s.x[i] - s.x[i - 1]);
+  return Math.round(gap * 1000);
+}
+
+const hm = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false });
+const hms = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const dm = new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: 'short' });
+const dmhm = new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+
+// 24-hour ticks (a control room does not read am/pm), as fine as the tick spacing needs.
+function timeTick(sec: number, incr: number): string {
+  const ms = sec * 1000;
+  if (incr >= 86_400) return dm.format(ms);
+  if (incr >= 3_600 && new Date(ms).getHours() === 0) return dmhm.format(ms);
+  if (incr >= 60) return hm.format(ms);
+  return hms.format(ms);
+}
 
 function formatBucket(ms: number | null): string {
   if (!ms) return '—';

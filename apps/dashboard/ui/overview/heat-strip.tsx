@@ -11,7 +11,11 @@ export function HeatStrip({ temperatures, lineId }: { temperatures: readonly num
     return <div className={styles.heatStripEmpty}>no zone data</div>;
   }
   return (
-    <div className={styles.heatStrip} style={{ gridTemplateColumns: `repeat(${temperatures.length}, minmax(0, 1fr))` }} data-testid={`zones-${lineId}`}>
+    <div
+      className={styles.heatStrip}
+      style={{ gridTemplateColumns: `repeat(${temperatures.length}, minmax(0, 1fr))` }}
+      data-testid={`zones-${lineId}`}
+    >
       {temperatures.map((t, i) => {
         const fill = typeof t === 'number' ? Math.min(1, Math.max(0, (t - SCALE_MIN) / (SCALE_MAX - SCALE_MIN))) : 0;
         return (

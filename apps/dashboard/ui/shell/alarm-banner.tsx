@@ -20,7 +20,14 @@ export const AlarmBanner = memo(function AlarmBanner() {
   }, [open]);
 
   return (
-    <Link href="/alarms" className={styles.alarmBanner} data-testid="alarm-banner" data-count={total} data-top={top[0]?.severity ?? 'none'} aria-label={`${total} unacknowledged alarms: open the alarm list`}>
+    <Link
+      href="/alarms"
+      className={styles.alarmBanner}
+      data-testid="alarm-banner"
+      data-count={total}
+      data-top={top[0]?.severity ?? 'none'}
+      aria-label={`${total} unacknowledged alarms: open the alarm list`}
+    >
       {total === 0 ? (
         <span className={styles.bannerQuiet}>{loaded ? 'No unacknowledged alarms' : 'Alarms: waiting for the server…'}</span>
       ) : (

@@ -75,7 +75,7 @@ const Nav = memo(function Nav() {
 });
 
 // Its own clock, so the ticking re-renders only this corner.
-function HeaderStatus() {
+const HeaderStatus = memo(function HeaderStatus() {
   const now = useNow(500);
   const { connection, lastMessageAt } = useConnection();
   return (
@@ -86,9 +86,9 @@ function HeaderStatus() {
       </span>
     </>
   );
-}
+});
 
-function ConnectionBanner() {
+const ConnectionBanner = memo(function ConnectionBanner() {
   const now = useNow(1000);
   const { connection, lastMessageAt, wsUrl } = useConnection();
   if (connection.state === 'live') return null;
@@ -109,7 +109,7 @@ function ConnectionBanner() {
       </span>
     </div>
   );
-}
+});
 
 function bannerTitle(state: string, hadData: boolean): string {
   switch (state) {

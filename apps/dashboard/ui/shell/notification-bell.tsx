@@ -26,13 +26,23 @@ export const NotificationBell = memo(function NotificationBell() {
         <svg aria-hidden width="20" height="20" viewBox="0 0 24 24" className={styles.bellIcon}>
           <path d="M12 2a6 6 0 0 0-6 6v4.5L4 16v1h16v-1l-2-3.5V8a6 6 0 0 0-6-6Zm-2.5 16a2.5 2.5 0 0 0 5 0h-5Z" fill="currentColor" />
         </svg>
-        {unread > 0 ? <span className={styles.bellCount} data-testid="bell-count">{unread > 99 ? '99+' : unread}</span> : null}
+        {unread > 0 ? (
+          <span className={styles.bellCount} data-testid="bell-count">
+            {unread > 99 ? '99+' : unread}
+          </span>
+        ) : null}
       </button>
       {open ? (
         <div className={styles.bellPanel} role="dialog" aria-label="Notifications">
           <div className={styles.bellHead}>
             <strong>Notifications</strong>
-            <button type="button" className={styles.linkButton} onClick={() => notifications.markAllRead()} disabled={unread === 0} data-testid="bell-read-all">
+            <button
+              type="button"
+              className={styles.linkButton}
+              onClick={() => notifications.markAllRead()}
+              disabled={unread === 0}
+              data-testid="bell-read-all"
+            >
               Mark all read
             </button>
           </div>
@@ -50,7 +60,12 @@ export const NotificationBell = memo(function NotificationBell() {
                   <span>{n.text}</span>
                 )}
                 {n.read ? null : (
-                  <button type="button" className={styles.linkButton} onClick={() => notifications.markRead(n.id)} aria-label="Mark as read">
+                  <button
+                    type="button"
+                    className={styles.linkButton}
+                    onClick={() => notifications.markRead(n.id)}
+                    aria-label="Mark as read"
+                  >
                     ✓
                   </button>
                 )}
