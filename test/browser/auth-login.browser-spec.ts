@@ -24,6 +24,7 @@ type PageGlobals = { sessionStorage: { getItem(key: string): string | null } };
 describe('dashboard sign-in', () => {
   let api: TestApi;
   let dashboard: Proc;
+  let simulator: Proc;
   let browser: Browser;
   let page: Page;
   let dashboardUrl: string;
@@ -35,6 +36,7 @@ describe('dashboard sign-in', () => {
     dashboard = runNode(['node_modules/next/dist/bin/next', 'start', 'apps/dashboard', '-p', String(port), '-H', '127.0.0.1'], {
       PUBLIC_API_URL: api.httpUrl,
     });
+    simulator = runNode(['dist/apps/simulator/apps/simulator/src/main.js', '--url', api.mqttUrl, '--seed', '11']);
     await waitFor(async () => (await fetch(dashboardUrl)).ok, `the dashboard at ${dashboardUrl}`, 60_000, 250).catch((err: unknown) => {
       throw new Error(`${String(err)}\n--- next output ---\n${dashboard.output()}`);
     });
@@ -44,6 +46,7 @@ describe('dashboard sign-in', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await simulator?.stop();
     await dashboard?.stop();
     await api?.stop();
   });
@@ -87,4 +90,27 @@ describe('dashboard sign-in', () => {
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem('line-monitor.session'))).toBeNull();
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
   }, 90_000);
+
+  it.each(['operator', 'engineer', 'admin'])('signs in as %s and sees the eight lines live, values changing', async (role) => {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+    try {
+      const p = await context.newPage();
+      await p.goto(`${dashboardUrl}/login`);
+      await p.fill('input[name="username"]', role);
+      await p.fill('input[name="password"]', `${role}-demo`);
+      await p.click('button[type="submit"]');
+      await p.waitForURL(`${dashboardUrl}/`);
+      expect(await p.locator('[data-testid="user-role"]').textContent()).toBe(role);
+      await p.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
+      for (let i = 1; i <= 8; i++) await p.locator(`[data-testid="line-tile-${i}"]`).waitFor({ timeout: 10_000 });
+      const diameter = p.locator('[data-testid="diameter-4"]');
+      const first = await waitFor(async () => {
+        const t = (await diameter.textContent())?.trim();
+        return t && /\d/.test(t) ? t : undefined;
+      }, 'a diameter on line 4', 20_000);
+      await waitFor(async () => ((await diameter.textContent())?.trim() !== first ? true : undefined), 'the diameter of line 4 to change', 20_000);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });
