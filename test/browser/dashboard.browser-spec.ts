@@ -76,6 +76,9 @@ describe('dashboard in a real browser', () => {
     );
     expect(Number.parseFloat(changed)).toBeGreaterThan(15);
     expect(Number.parseFloat(changed)).toBeLessThan(25);
+    // The target and the alarm limits from the line registry, under the value.
+    await page.locator('[data-testid="diameter-spec-1"]').filter({ hasText: 'target 20.000' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="diameter-spec-1"]').textContent()).toMatch(/limits 19\.\d{3} – 20\.\d{3}/);
 
     // The README's screenshot: once every tile's trend holds ~10 s of data.
     await waitFor(

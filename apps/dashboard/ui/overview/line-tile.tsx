@@ -19,6 +19,13 @@ const STATE_LABELS: Record<LineState, string> = {
   offline: 'Offline',
 };
 
+/** The diameter's target and its high/low alarm limits, shown under the value. */
+export interface DiameterSpec {
+  target: number | null;
+  low: number | null;
+  high: number | null;
+}
+
 interface Props {
   id: string;
   line: LineView | null;
@@ -28,9 +35,10 @@ interface Props {
   live: boolean;
   /** Open alarms of this line by severity; null when none. */
   alarms: SeverityCounts | null;
+  spec: DiameterSpec | null;
 }
 
-export const LineTile = memo(function LineTile({ id, line, now, live, alarms }: Props) {
+export const LineTile = memo(function LineTile({ id, line, now, live, alarms, spec }: Props) {
   const data = line?.data ?? null;
   const receivedAt = line?.receivedAt ?? null;
   const age = receivedAt !== null && now > 0 ? Math.max(0, now - receivedAt) : null;
@@ -83,6 +91,12 @@ export const LineTile = memo(function LineTile({ id, line, now, live, alarms }: 
               </span>
               <span className={styles.unit}>mm</span>
             </span>
+            {spec && spec.target !== null ? (
+              <span className={styles.diameterSpec} data-testid={`diameter-spec-${id}`}>
+                target {formatNumber(spec.target, 3)}
+                {spec.low !== null && spec.high !== null ? ` · limits ${formatNumber(spec.low, 3)} – ${formatNumber(spec.high, 3)}` : ''}
+              </span>
+            ) : null}
             <Sparkline
               points={line?.trend ?? []}
               now={now}

@@ -1,12 +1,13 @@
 'use client';
 
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { LineState } from '@lm/protocol';
 import { compareLineIds, DEFAULT_LINE_IDS } from '../../lib/lines';
 import { zeroCounts, type SeverityCounts } from '../../lib/alarm-store';
-import { useAlarms, useConnection, useLines } from '../../lib/realtime-context';
+import { apiJson } from '../../lib/api';
+import { useAlarms, useConnection, useLines, useServices } from '../../lib/realtime-context';
 import { useNow, type LineView } from '../../lib/use-realtime';
-import { LineTile, STALE_AFTER_MS } from './line-tile';
+import { LineTile, STALE_AFTER_MS, type DiameterSpec } from './line-tile';
 import styles from './overview.module.css';
 
 /** The live overview: one tile per line. The connection and the header come from the AppShell. */
@@ -15,6 +16,7 @@ export function Overview() {
   const { connection } = useConnection();
   const { open } = useAlarms();
   const now = useNow(500);
+  const specs = useDiameterSpecs();
   // On the SSE fallback data still flows (only commands are off): values are current.
   const live = connection.state === 'live' || connection.state === 'fallback';
 
@@ -43,11 +45,47 @@ export function Overview() {
       </div>
       <main className={styles.grid} data-live={live}>
         {ids.map((id) => (
-          <LineTile key={id} id={id} line={lines.get(id) ?? null} now={now} live={live} alarms={alarmCounts.get(id) ?? null} />
+          <LineTile key={id} id={id} line={lines.get(id) ?? null} now={now} live={live} alarms={alarmCounts.get(id) ?? null} spec={specs.get(id) ?? null} />
         ))}
       </main>
     </>
   );
+}
+
+interface RegistryLine {
+  id: string;
+  diameter_target: number | null;
+  limits: { metric: string; limit_kind: string; limit: number }[];
+}
+
+const REGISTRY_REFRESH_MS = 60_000;
+
+/** Each line's diameter target and high/low limits from GET /api/lines (rules change rarely: refreshed each minute). */
+function useDiameterSpecs(): ReadonlyMap<string, DiameterSpec> {
+  const { apiBase, auth } = useServices();
+  const token = auth.session?.token ?? null;
+  const [specs, setSpecs] = useState<ReadonlyMap<string, DiameterSpec>>(new Map());
+  useEffect(() => {
+    if (!apiBase || !auth.ready) return;
+    const ctrl = new AbortController();
+    const load = (): void => {
+      apiJson<RegistryLine[]>(apiBase, '/api/lines', token, {}, ctrl.signal).then(
+        (lines) => {
+          const limit = (l: RegistryLine, kind: string) => l.limits.find((x) => x.metric === 'diameter' && x.limit_kind === kind)?.limit ?? null;
+          setSpecs(new Map(lines.map((l) => [l.id, { target: l.diameter_target, low: limit(l, 'low'), high: limit(l, 'high') }])));
+        },
+        // The tiles work without it: the target line is extra information.
+        () => undefined,
+      );
+    };
+    load();
+    const timer = setInterval(load, REGISTRY_REFRESH_MS);
+    return () => {
+      clearInterval(timer);
+      ctrl.abort();
+    };
+  }, [apiBase, auth.ready, token]);
+  return specs;
 }
 
 const SUMMARY_ORDER: readonly LineState[] = ['running', 'stopped', 'fault', 'offline'];
