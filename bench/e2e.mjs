@@ -159,6 +159,11 @@ export async function run(ctx) {
     };
   });
   const pass = (x) => (x.median === null ? '?' : x.median >= 0.8 ? 'yes' : '**no**');
+  // CPU shares at the first step over budget: who ran out, the server or the load generator.
+  const atFail = (kind, mode, key) => spread(raw.filter((x) => x.kind === kind && x.mode === mode).map((x) => x.steps.find((st) => !st.ok)?.[key] ?? null));
+  const busy = modes
+    .map((mode) => `${mode}: ours server ${fmt(atFail('ours', mode, 'server_cpu_share').median)} / load ${fmt(atFail('ours', mode, 'loadgen_cpu_share').median)}, bare server ${fmt(atFail('bare', mode, 'server_cpu_share').median)} / load ${fmt(atFail('bare', mode, 'loadgen_cpu_share').median)}`)
+    .join('; ');
   const md = [
     `### 2. End to end, ${n} clients (median of ${runs}, min-max in brackets)`,
     '',
@@ -176,6 +181,8 @@ export async function run(ctx) {
         `${s.rows_missing.ours} / ${s.rows_missing.bare} (of ${s.messages_sent.ours} / ${s.messages_sent.bare})`,
       ]),
     ),
+    '',
+    `CPU busy share (1.0 = one core) at the first step over budget, median: ${busy}.`,
   ].join('\n');
   return { name: 'e2e', clients: n, summary, raw, markdown: md };
 }

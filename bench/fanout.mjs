@@ -9,9 +9,12 @@ import { cpuSeconds, fmt, fmtSpread, latencySummary, now, progress, ratio, rssBy
 import { table } from './lib/results.mjs';
 
 const DEMO_LINES = ['1', '2', '3', '4', '5', '6', '7', '8'];
+// bare: the `ws` README broadcast (the issue's baseline); bare-cork: the same, frames coalesced per
+// event-loop turn in one corked write per client (what our hub does), i.e. the machine's real ceiling.
+const KINDS = ['ours', 'bare', 'bare-cork'];
 
 async function once(ctx, kind, n, burst, run) {
-  const server = kind === 'ours' ? await ctx.startOurs(`fanout_${run}`) : await ctx.startBareWs();
+  const server = kind === 'ours' ? await ctx.startOurs(`fanout_${run}`) : await ctx.startBareWs(kind === 'bare-cork' ? { BARE_CORK: '1' } : {});
   const publisher = await new Publisher(ctx.mosq.url, { connections: 2 }).start();
   const fleet = new Fleet(server.wsUrl, n, { publisher, sampleEvery: 50 });
   try {
@@ -87,7 +90,7 @@ export async function run(ctx) {
   for (const [n, burst] of sizes) {
     for (let r = 1; r <= runs; r++) {
       // Interleaved (ours, bare, ours, ...) so that drift of the shared machine hits both.
-      for (const kind of ['ours', 'bare']) {
+      for (const kind of KINDS) {
         step(`fanout: ${kind}, ${n} clients, burst of ${burst} messages, run ${r}/${runs}`);
         const res = await once(ctx, kind, n, burst, r);
         step(`fanout: ${kind} N=${n}: ${fmt(res.deliveries_per_s)} deliveries/s, ${fmt(res.deliveries_per_cpu_s)} per CPU-s, ${fmt(res.idle_bytes_per_conn / 1024)} kB/conn, lost ${res.lost}`);
@@ -98,10 +101,10 @@ export async function run(ctx) {
   const summary = [];
   for (const [n] of sizes) {
     const pick = (kind, key) => spread(raw.filter((x) => x.kind === kind && x.n === n).map((x) => x[key]));
-    const ratios = (key) =>
+    const ratios = (key, base = 'bare') =>
       spread(Array.from({ length: runs }, (_, i) => {
         const o = raw.find((x) => x.kind === 'ours' && x.n === n && x.run === i + 1);
-        const b = raw.find((x) => x.kind === 'bare' && x.n === n && x.run === i + 1);
+        const b = raw.find((x) => x.kind === base && x.n === n && x.run === i + 1);
         return ratio(o?.[key], b?.[key]);
       }));
     summary.push({
@@ -111,6 +114,9 @@ export async function run(ctx) {
       ratio_throughput: ratios('deliveries_per_s'),
       ratio_per_cpu: ratios('deliveries_per_cpu_s'),
       ratio_memory: ratios('idle_bytes_per_conn'),
+      bare_cork: { deliveries_per_s: pick('bare-cork', 'deliveries_per_s'), deliveries_per_cpu_s: pick('bare-cork', 'deliveries_per_cpu_s') },
+      ratio_throughput_cork: ratios('deliveries_per_s', 'bare-cork'),
+      ratio_per_cpu_cork: ratios('deliveries_per_cpu_s', 'bare-cork'),
     });
   }
   const kb = (s) => ({ ...s, median: s.median === null ? null : s.median / 1024, min: s.min === null ? null : s.min / 1024, max: s.max === null ? null : s.max / 1024 });
@@ -133,6 +139,13 @@ export async function run(ctx) {
         `${fmtSpread(s.ratio_memory, 'x')} ${pass(s.ratio_memory, 1.5, false)}`,
         `${fmt(s.ours.lost.median)} / ${fmt(s.bare.lost.median)}`,
       ]),
+    ),
+    '',
+    'Against the bare server with per-turn coalescing (`BARE_CORK=1`: one corked write per client per event-loop turn, as our hub does):',
+    '',
+    table(
+      ['clients', 'bare-cork deliveries/s', 'ours / bare-cork', 'bare-cork per CPU-s', 'ours / bare-cork per CPU-s'],
+      summary.map((s) => [fmt(s.n), fmtSpread(s.bare_cork.deliveries_per_s), fmtSpread(s.ratio_throughput_cork, 'x'), fmtSpread(s.bare_cork.deliveries_per_cpu_s), fmtSpread(s.ratio_per_cpu_cork, 'x')]),
     ),
     '',
     `Load generator CPU share during the window (1.0 = its core saturated, then the figure is the client's limit): ours ${summary.map((s) => fmt(s.ours.loadgen_cpu_share.median)).join(', ')}; bare ${summary.map((s) => fmt(s.bare.loadgen_cpu_share.median)).join(', ')}.`,

@@ -29,7 +29,7 @@ for (const n of selected) if (!ALL.includes(n)) throw new Error(`unknown benchma
 
 const started = Date.now();
 // The whole run stops by itself: a hung step must not keep the machine busy.
-const LIMIT_MS = Number(process.env.BENCH_TIME_LIMIT_S ?? (QUICK ? 300 : 1200)) * 1000;
+const LIMIT_MS = Number(process.env.BENCH_TIME_LIMIT_S ?? (QUICK ? 480 : 1500)) * 1000;
 const watchdog = setTimeout(() => {
   console.error(`[bench] time limit of ${LIMIT_MS / 1000} s reached: stopping`);
   void cleanup().finally(() => process.exit(3));
@@ -101,8 +101,8 @@ const ctx = {
     const s = await startOurApi({ main: api.main, databaseUrl, mqttUrl: mosq.url, clientId, name: `api-${name}`, env: opts.env, port: opts.port });
     return track(Object.assign(s, { databaseUrl }), clientId);
   },
-  async startBareWs() {
-    return track(await startBare({ script: 'ws-broadcast', env: { MQTT_URL: mosq.url } }));
+  async startBareWs(env = {}) {
+    return track(await startBare({ script: 'ws-broadcast', env: { MQTT_URL: mosq.url, ...env } }));
   },
   async startBareGateway(name, opts = {}) {
     const databaseUrl = opts.databaseUrl ?? (await ctx.newDb(`bare_${name}`));
@@ -140,7 +140,7 @@ try {
 } finally {
   await cleanup();
 }
-if (process.env.BENCH_NO_REPORT !== '1') {
+if (process.env.BENCH_NO_REPORT !== '1' && !QUICK) {
   const { writeReport } = await import('./report.mjs');
   await writeReport();
 }

@@ -31,10 +31,30 @@ client.on('message', (topic, payload) => {
     seq: ++seq,
     data: { production_line_id: line, ...values },
   });
+  if (CORK) {
+    // Coalesced per event-loop turn: every frame of the turn leaves in one corked write per client.
+    turn.push(frame);
+    if (turn.length === 1) setImmediate(flush);
+    return;
+  }
   for (const ws of wss.clients) {
     ws.send(frame);
     sent++;
   }
 });
+
+// BARE_CORK=1: the same server with the one technique that matters for small frames (TOOLCHAIN.md).
+const CORK = process.env.BARE_CORK === '1';
+let turn = [];
+function flush() {
+  const frames = turn;
+  turn = [];
+  for (const ws of wss.clients) {
+    ws._socket.cork();
+    for (const f of frames) ws.send(f);
+    ws._socket.uncork();
+    sent += frames.length;
+  }
+}
 
 http.listen(Number(process.env.PORT), '127.0.0.1');

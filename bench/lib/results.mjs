@@ -4,9 +4,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './infra.mjs';
+import { QUICK } from './util.mjs';
 
-export const RESULTS = join(ROOT, 'bench/results');
-mkdirSync(RESULTS, { recursive: true });
+const RESULTS_ROOT = join(ROOT, 'bench/results');
+mkdirSync(RESULTS_ROOT, { recursive: true });
 
 export function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -40,9 +41,12 @@ export function machine() {
 
 export const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
-/** Writes bench/results/<name>-<timestamp>.json and .md, and bench/results/latest-<name>.md. */
+/** Writes bench/results/<name>-<timestamp>.json and .md, and bench/results/latest-<name>.{json,md} (quick runs: under results/quick/). */
 export function writeResult(name, json, markdown) {
   const ts = stamp();
+  // Smoke runs do not replace the latest full results (README tables and plots come from those).
+  const RESULTS = QUICK ? join(RESULTS_ROOT, 'quick') : RESULTS_ROOT;
+  mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, `${name}-${ts}.json`), JSON.stringify(json, null, 2) + '\n');
   writeFileSync(join(RESULTS, `${name}-${ts}.md`), markdown + '\n');
   writeFileSync(join(RESULTS, `latest-${name}.md`), markdown + '\n');

@@ -43,6 +43,21 @@ const DEFERRED = new Error('ack deferred until commit');
  * sent for a packet id the broker may have reused.
  */
 export class AckAfterCommitMqttServer extends ServerMqtt {
+  // Nest resolves the handler per message by JSON.parse-ing the topic (which throws for a plain topic)
+  // and matching every pattern: a measurable share of ingest CPU (bench/README.md). Topics are few
+  // (one per line and kind), so the answer is cached; the cache is bounded against topic spam.
+  private readonly handlerCache = new Map<string, ReturnType<ServerMqtt['getHandlerByPattern']>>();
+
+  override getHandlerByPattern(pattern: string): ReturnType<ServerMqtt['getHandlerByPattern']> {
+    let handler = this.handlerCache.get(pattern);
+    if (handler === undefined) {
+      handler = super.getHandlerByPattern(pattern);
+      if (this.handlerCache.size >= 10_000) this.handlerCache.clear();
+      this.handlerCache.set(pattern, handler);
+    }
+    return handler;
+  }
+
   private readonly log = new Logger('MqttIngest');
   private readonly pending = new Map<IPublishPacket, Promise<unknown>>();
   private readonly held: PacketDone[] = [];
