@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
 import { connect, createTestDatabase } from '../support/database';
-import { runNode, type Proc } from '../support/processes';
 import { waitFor } from '../support/waiting';
+import { type ApiProcess, awaitSubscription, countNumbered, startApiProcess } from './api-process';
 import { startMosquitto, type Mosquitto } from './mosquitto';
 import { connectPublisher, numbered, publishSequence } from './publisher';
 
-const API_MAIN = 'dist/apps/api/apps/api/src/main.js';
 const TOTAL = 4000;
 
 // The api as a real process (built by `npm test` for this tier) on a real mosquitto: killed with SIGKILL
@@ -17,36 +16,18 @@ describe('ingest survives SIGKILL of the api (mosquitto, QoS 1, persistent sessi
   let db: { url: string; drop(): Promise<void> };
   let sql: pg.Client;
   let publisher: MqttClient;
-  let api: Proc | null = null;
+  let api: ApiProcess | null = null;
 
-  const startApiProcess = async (): Promise<Proc> => {
-    const p = runNode([API_MAIN], {
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      MQTT_URL: broker.url,
-      MQTT_CLIENT_ID: 'lm-sigkill-test-api',
-      INGEST_MAX_IN_FLIGHT: '500',
-    });
-    await waitFor(() => p.output().includes('HTTP and WebSocket on') || p.child.exitCode !== null, 'the api to start', 30_000);
-    if (p.child.exitCode !== null) throw new Error(`api exited: ${p.output()}`);
-    return p;
-  };
-  const count = async (): Promise<number> => Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM telemetry WHERE msg_id ~ '^[0-9]+$'`)).rows[0].n);
+  const start = (): Promise<ApiProcess> => startApiProcess({ databaseUrl: db.url, mqttUrl: broker.url, clientId: 'lm-sigkill-test-api' });
+  const count = (): Promise<number> => countNumbered(sql);
 
   beforeAll(async () => {
     broker = await startMosquitto();
     db = await createTestDatabase();
-    api = await startApiProcess();
+    api = await start();
     sql = await connect(db.url);
     publisher = await connectPublisher(broker.url);
-    // The api's subscription exists once a probe comes through: from then on the broker keeps its messages.
-    const probeBase = Date.now() - 7200_000;
-    await waitFor(async () => {
-      await publisher.publishAsync('plant/lines/8/telemetry', JSON.stringify({ timestamp: probeBase, diameter: 1, msg_id: 'probe' }), { qos: 1 });
-      return (await sql.query(`SELECT 1 FROM telemetry WHERE msg_id = 'probe'`)).rowCount === 1;
-    }, 'the api subscription', 20_000, 200);
+    await awaitSubscription(publisher, sql);
   }, 60_000);
 
   afterAll(async () => {
@@ -68,7 +49,7 @@ describe('ingest survives SIGKILL of the api (mosquitto, QoS 1, persistent sessi
     expect(atKill).toBeLessThan(TOTAL);
     await publishing; // the broker holds the rest for the api's session
 
-    api = await startApiProcess();
+    api = await start();
     let now = 0;
     await waitFor(async () => (now = await count()) >= TOTAL, 'all numbers stored', 60_000, 100).catch((err: Error) => {
       throw new Error(`${err.message}: ${now} of ${TOTAL} (${atKill} at the kill). api: ${api!.output().slice(-3000)} broker: ${broker.output()}`);
