@@ -1,54 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { startTestApi, type TestApi } from '../support/api';
-import { freePort } from '../support/ports';
-import { runNode, type Proc } from '../support/processes';
+import type { Page } from 'playwright-core';
 import { waitFor } from '../support/waiting';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import { signedInPage, startStack, type Stack } from './browser-harness';
 
 // The test tsconfig has no DOM types: page functions reach sessionStorage through globalThis.
 type PageGlobals = { sessionStorage: { getItem(key: string): string | null } };
 
 // Signing in and out of the built dashboard in Chromium, against the real api (demo mode).
 describe('dashboard sign-in', () => {
-  let api: TestApi;
-  let dashboard: Proc;
-  let simulator: Proc;
-  let browser: Browser;
+  let stack: Stack;
   let page: Page;
   let dashboardUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    dashboardUrl = `http://127.0.0.1:${port}`;
-    api = await startTestApi({ ALLOWED_ORIGINS: dashboardUrl, JWT_SECRET: 'browser-login-secret-0123456789-abcdefghij' });
-    dashboard = runNode(['node_modules/next/dist/bin/next', 'start', 'apps/dashboard', '-p', String(port), '-H', '127.0.0.1'], {
-      PUBLIC_API_URL: api.httpUrl,
-    });
-    simulator = runNode(['dist/apps/simulator/apps/simulator/src/main.js', '--url', api.mqttUrl, '--seed', '11']);
-    await waitFor(async () => (await fetch(dashboardUrl)).ok, `the dashboard at ${dashboardUrl}`, 60_000, 250).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n--- next output ---\n${dashboard.output()}`);
-    });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    stack = await startStack(['--seed', '11'], { JWT_SECRET: 'browser-login-secret-0123456789-abcdefghij' });
+    dashboardUrl = stack.dashboardUrl;
+    page = await stack.browser.newPage({ viewport: { width: 1600, height: 900 } });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await simulator?.stop();
-    await dashboard?.stop();
-    await api?.stop();
+    await stack?.stop();
   });
 
   it('views anonymously, signs in as engineer (demo users listed), streams with the token, signs out', async () => {
@@ -81,7 +52,7 @@ describe('dashboard sign-in', () => {
     );
     expect(token.split('.')).toHaveLength(3);
     const audit = (await (
-      await fetch(`${api.httpUrl}/api/audit?event=login`, { headers: { authorization: `Bearer ${token}` } })
+      await fetch(`${stack.api.httpUrl}/api/audit?event=login`, { headers: { authorization: `Bearer ${token}` } })
     ).json()) as unknown;
     expect(audit).toEqual({ detail: 'Requires the admin role' });
 
@@ -91,17 +62,10 @@ describe('dashboard sign-in', () => {
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
   }, 90_000);
 
-  it.each(['operator', 'engineer', 'admin'])('signs in as %s and sees the eight lines live, values changing', async (role) => {
-    const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  it.each(['operator', 'engineer', 'admin'] as const)('signs in as %s and sees the eight lines live, values changing', async (role) => {
+    const { context, page: p } = await signedInPage(stack, role, { width: 1600, height: 900 });
     try {
-      const p = await context.newPage();
-      await p.goto(`${dashboardUrl}/login`);
-      await p.fill('input[name="username"]', role);
-      await p.fill('input[name="password"]', `${role}-demo`);
-      await p.click('button[type="submit"]');
-      await p.waitForURL(`${dashboardUrl}/`);
       expect(await p.locator('[data-testid="user-role"]').textContent()).toBe(role);
-      await p.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
       for (let i = 1; i <= 8; i++) await p.locator(`[data-testid="line-tile-${i}"]`).waitFor({ timeout: 10_000 });
       const diameter = p.locator('[data-testid="diameter-4"]');
       const first = await waitFor(async () => {

@@ -1,55 +1,26 @@
 /// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { startTestApi, type TestApi } from '../support/api';
-import { freePort } from '../support/ports';
-import { runNode, type Proc } from '../support/processes';
+import type { Page } from 'playwright-core';
+import { startTestApi } from '../support/api';
 import { waitFor } from '../support/waiting';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import { startStack, type Stack } from './browser-harness';
 
 // The dashboard as an operator sees it: the built Next.js app in Debian's Chromium, fed by the real
 // api and the real simulator through the embedded broker.
 describe('dashboard in a real browser', () => {
-  let api: TestApi;
-  let dashboard: Proc;
-  let simulator: Proc;
-  let browser: Browser;
+  let stack: Stack;
   let page: Page;
   let dashboardUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    dashboardUrl = `http://127.0.0.1:${port}`;
-    // The api lets browsers in only from the dashboard's origin (WebSocket Origin check, CORS).
-    api = await startTestApi({ ALLOWED_ORIGINS: dashboardUrl });
-    dashboard = runNode(['node_modules/next/dist/bin/next', 'start', 'apps/dashboard', '-p', String(port), '-H', '127.0.0.1'], {
-      PUBLIC_API_URL: api.httpUrl,
-    });
-    simulator = runNode(['dist/apps/simulator/apps/simulator/src/main.js', '--url', api.mqttUrl, '--seed', '7']);
-    await waitFor(async () => (await fetch(dashboardUrl)).ok, `the dashboard at ${dashboardUrl}`, 60_000, 250).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n--- next output ---\n${dashboard.output()}`);
-    });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    stack = await startStack();
+    dashboardUrl = stack.dashboardUrl;
+    page = await stack.browser.newPage({ viewport: { width: 1920, height: 1080 } });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await simulator?.stop();
-    await dashboard?.stop();
-    await api?.stop();
+    await stack?.stop();
   });
 
   it('shows the eight lines live, with values that change as data arrives', async () => {
@@ -97,13 +68,13 @@ describe('dashboard in a real browser', () => {
   it('shows the connection lost when the api restarts, and recovers on its own', async () => {
     const indicator = page.locator('[data-testid="connection-state"]');
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 20_000 });
-    const httpPort = new URL(api.httpUrl).port;
-    const mqttPort = new URL(api.mqttUrl).port;
-    await api.stop();
+    const httpPort = new URL(stack.api.httpUrl).port;
+    const mqttPort = new URL(stack.api.mqttUrl).port;
+    await stack.api.stop();
     await waitFor(async () => (await indicator.getAttribute('data-state')) !== 'live' || undefined, 'the indicator to leave live', 10_000);
 
     // A new api on the same ports (the simulator reconnects to its broker on its own).
-    api = await startTestApi({ PORT: httpPort, MQTT_PORT: mqttPort, ALLOWED_ORIGINS: dashboardUrl });
+    stack.api = await startTestApi({ PORT: httpPort, MQTT_PORT: mqttPort, ALLOWED_ORIGINS: dashboardUrl });
     await page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout: 30_000 });
     const diameter = page.locator('[data-testid="diameter-2"]');
     const before = (await diameter.textContent())?.trim();
