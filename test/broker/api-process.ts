@@ -1,7 +1,10 @@
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
+import { connect, createTestDatabase } from '../support/database';
 import { runNode, type Proc } from '../support/processes';
 import { waitFor } from '../support/waiting';
+import { startMosquitto, type Mosquitto } from './mosquitto';
+import { connectPublisher } from './publisher';
 
 const API_MAIN = 'dist/apps/api/apps/api/src/main.js';
 
@@ -48,4 +51,45 @@ export async function awaitSubscription(publisher: MqttClient, sql: pg.Client): 
     20_000,
     200,
   );
+}
+
+/**
+ * The setup both crash tests share: a real mosquitto, a fresh database, the api as a process subscribed
+ * (probed), a publisher and a SQL client. `start()` starts the api again on the same session.
+ */
+export interface BrokerFixture {
+  broker: Mosquitto;
+  sql: pg.Client;
+  publisher: MqttClient;
+  api: ApiProcess;
+  start(): Promise<ApiProcess>;
+  count(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startBrokerFixture(clientId: string): Promise<BrokerFixture> {
+  const broker = await startMosquitto();
+  const db = await createTestDatabase();
+  const start = (): Promise<ApiProcess> => startApiProcess({ databaseUrl: db.url, mqttUrl: broker.url, clientId });
+  const api = await start();
+  const sql = await connect(db.url);
+  const publisher = await connectPublisher(broker.url);
+  await awaitSubscription(publisher, sql);
+  const fixture: BrokerFixture = {
+    broker,
+    sql,
+    publisher,
+    api,
+    start,
+    count: () => countNumbered(sql),
+    // Reads fixture.api at the end: a test replaces it when it restarts the api.
+    stop: async () => {
+      await publisher.endAsync();
+      await fixture.api.stop();
+      await sql.end();
+      await db.drop();
+      await broker.stop();
+    },
+  };
+  return fixture;
 }
