@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { waitFor } from '../../../../test/support/waiting';
 import { CloseCode, ErrorCode, type AlarmRecord, type ClientMessage, type ServerDataMap } from '@lm/protocol';
 import type { Principal } from '../auth/principal';
 import type { AppConfig } from '../config/app-config';
@@ -209,7 +210,7 @@ describe(RealtimeService.name, () => {
     const { hub } = newHub();
     const sink = new FakeSink();
     hub.attach(sink, { ...engineer, expiresAt: Date.now() + 30 });
-    await waitFor(() => sink.closed !== null);
+    await waitFor(() => sink.closed !== null, 'the sink to be closed', 2000);
     expect(sink.closed?.code).toBe(CloseCode.UNAUTHENTICATED);
   });
 });
@@ -228,14 +229,6 @@ describe(ReplayRing.name, () => {
   });
 });
 
-async function waitFor(probe: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 function waitForFrames(sink: FakeSink, n: number): Promise<void> {
-  return waitFor(() => sink.frames.length >= n);
+  return waitFor(() => sink.frames.length >= n, `${n} frames`, 2000).then(() => undefined);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { waitFor } from '../../../../test/support/waiting';
 import { BatchWriter } from './batch-writer';
 
 describe(BatchWriter.name, () => {
@@ -75,8 +76,7 @@ describe(BatchWriter.name, () => {
       if (fail) throw new Error('db down');
     }, { flushMs: 0, maxBatch: 10, retry: { minDelayMs: 5, maxDelayMs: 5, onError: () => undefined } });
     const done = w.add(1);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(w.stalled).toBe(true);
+    await waitFor(() => w.stalled, 'the writer to report the stall');
     expect(w.queued).toBe(1);
     fail = false;
     await done;
@@ -97,7 +97,7 @@ describe(`${BatchWriter.name} close`, () => {
     );
     const first = w.add(1);
     const second = w.add(2);
-    await waitForCondition(() => errors.length >= 2);
+    await waitFor(() => errors.length >= 2, 'two failed attempts');
     w.close();
     await expect(first).rejects.toMatchObject({ redeliver: true });
     await expect(second).rejects.toMatchObject({ redeliver: true });
@@ -107,11 +107,3 @@ describe(`${BatchWriter.name} close`, () => {
     expect(attempts).toBe(after);
   });
 });
-
-async function waitForCondition(ok: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
