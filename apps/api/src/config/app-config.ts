@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { type AuthConfig, parseAuthConfig } from '../auth/auth-config';
 
@@ -50,6 +51,11 @@ export interface AppConfig {
   auth: AuthConfig;
   /** How often stale data and expired shelving are checked; 0 turns the timer off (tests call tick()). */
   alarms: { checkIntervalMs: number };
+  /**
+   * Several api instances on one broker (docs/adr/0005-scale-out.md). `sharedGroup` null: a single
+   * instance (the default). `instanceId` names this instance's broker sessions and its stream state.
+   */
+  cluster: { instanceId: string; sharedGroup: string | null };
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dataDir = env.DATA_DIR ? (isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(env.DATA_DIR)) : resolve('data');
   const problems: string[] = [];
   const auth = parseAuthConfig(env, { production: nodeEnv === 'production', embeddedBroker: !env.MQTT_URL, readFile: (p) => readFileSync(p, 'utf8') }, problems);
+  const cluster = parseCluster(env, problems);
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return {
     env: nodeEnv,
@@ -97,7 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       embeddedPort: int(env, 'MQTT_PORT', 1883),
       username: env.MQTT_USERNAME || undefined,
       password: env.MQTT_PASSWORD || undefined,
-      clientId: env.MQTT_CLIENT_ID || 'line-monitor-api',
+      // Each instance of a cluster needs its own persistent session.
+      clientId: env.MQTT_CLIENT_ID || (cluster.sharedGroup ? `line-monitor-api-${cluster.instanceId}` : 'line-monitor-api'),
     },
     realtime: {
       heartbeatIntervalMs: int(env, 'WS_HEARTBEAT_INTERVAL_MS', 30_000, 1000, 600_000),
@@ -123,7 +131,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     auth,
     alarms: { checkIntervalMs: int(env, 'ALARM_CHECK_INTERVAL_MS', 1000, 0, 600_000) },
+    cluster,
   };
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** INSTANCE_ID (default: the host name) and MQTT_SHARED_GROUP (set: this instance is one of several). */
+function parseCluster(env: NodeJS.ProcessEnv, problems: string[]): AppConfig['cluster'] {
+  const instanceId = env.INSTANCE_ID || hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'api';
+  const sharedGroup = env.MQTT_SHARED_GROUP || null;
+  if (!NAME.test(instanceId)) problems.push('INSTANCE_ID must be 1-64 letters, digits, _ or -');
+  if (sharedGroup !== null) {
+    if (!NAME.test(sharedGroup)) problems.push('MQTT_SHARED_GROUP must be 1-64 letters, digits, _ or -');
+    // The embedded broker is in-process: there is nothing to share with another instance.
+    if (!env.MQTT_URL) problems.push('MQTT_SHARED_GROUP needs an external broker (MQTT_URL)');
+  }
+  return { instanceId, sharedGroup };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
