@@ -1,7 +1,9 @@
 // 6. Event-loop delay of the api at the design load (8 lines x 10 Hz, 1,000 dashboards on every line),
-// which must stay under 20 ms at P99. Read from /health when the api reports it (any key containing
-// "event_loop"); measured from outside meanwhile as the round trip of a `heartbeat` command every 100 ms
-// (it waits behind whatever blocks the loop). Same load on the bare gateway for comparison, and the
+// which must stay under 20 ms at P99. Measured inside the server over exactly the measured window
+// (`GET /health/event-loop?window_ms=`, perf_hooks.monitorEventLoopDelay; the bare gateway answers the
+// same); also /health's last-minute figure (it includes start-up and the clients connecting) and, from
+// outside, the round trip of a `heartbeat` command every 100 ms (it waits behind whatever blocks the loop,
+// and behind the load generator's own loop). Same load on the bare gateway for comparison, and the
 // publish-to-receive latency at that load against the number of clients (100 .. 5,000) for the plot.
 import { Fleet, HeartbeatProbe, Publisher } from './lib/load.mjs';
 import { fmt, fmtSpread, latencySummary, now, progress, ratio, sleep, spread, step } from './lib/util.mjs';
@@ -35,7 +37,12 @@ async function once(ctx, kind, n, seconds, run) {
     publisher.reset();
     const cpu0 = process.cpuUsage();
     const t0 = now();
+    // The server measures its own loop over the window (both servers answer this path).
+    const loop = fetch(`${server.httpUrl}/health/event-loop?window_ms=${seconds * 1000}`)
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null);
     await publisher.runRate(80, seconds * 1000, DEMO_LINES, { shouldStop: () => (progress(`eventloop ${kind} N=${n} run ${run}: ${fleet.latencies.length} samples`), false) });
+    const loopWindow = await loop;
     await sleep(500);
     const took = (now() - t0) / 1000;
     const lc = process.cpuUsage(cpu0);
@@ -48,6 +55,7 @@ async function once(ctx, kind, n, seconds, run) {
       latency_ms: latencySummary(fleet.latencies),
       heartbeat_rtt_ms: latencySummary(probe.rtts),
       reported: findEventLoop(health),
+      window: loopWindow && { p50: loopWindow.event_loop_delay_p50_ms, p99: loopWindow.event_loop_delay_p99_ms, max: loopWindow.event_loop_delay_max_ms, samples: loopWindow.samples },
       loadgen_cpu_share: (lc.user + lc.system) / 1e6 / took,
       closed_unexpectedly: fleet.closedUnexpectedly,
     };
@@ -77,15 +85,24 @@ export async function run(ctx) {
   }
   const at = (kind, n) => raw.filter((x) => x.kind === kind && x.n === n);
   const reported = at('ours', design).map((x) => x.reported);
-  const reportedP99 = reported
-    .map((r) => Object.entries(r).find(([k]) => /p99/i.test(k))?.[1])
-    .map((v) => (typeof v === 'number' ? v : null));
+  const minuteP99 = (kind) =>
+    at(kind, design)
+      .map((x) => x.reported.event_loop_delay_p99_ms)
+      .map((v) => (typeof v === 'number' ? v : null));
+  const windowP99 = (kind) => at(kind, design).map((x) => x.window?.p99 ?? null);
   const summary = {
     design_clients: design,
+    // Inside the server, over the measured window: the figure against the 20 ms target (report.mjs reads ours_reported_p99).
+    ours_reported_p99: spread(windowP99('ours')),
+    bare_reported_p99: spread(windowP99('bare')),
+    ours_window_max: spread(at('ours', design).map((x) => x.window?.max ?? null)),
+    bare_window_max: spread(at('bare', design).map((x) => x.window?.max ?? null)),
+    // /health's last minute: start-up and 1,000 connects included.
+    ours_minute_p99: spread(minuteP99('ours')),
+    bare_minute_p99: spread(minuteP99('bare')),
     ours_heartbeat_p99: spread(at('ours', design).map((x) => x.heartbeat_rtt_ms.p99)),
     bare_heartbeat_p99: spread(at('bare', design).map((x) => x.heartbeat_rtt_ms.p99)),
     ours_reported_event_loop: reported,
-    ours_reported_p99: spread(reportedP99),
     ours_latency: { p50: spread(at('ours', design).map((x) => x.latency_ms.p50)), p99: spread(at('ours', design).map((x) => x.latency_ms.p99)), p999: spread(at('ours', design).map((x) => x.latency_ms.p999)) },
     bare_latency: { p50: spread(at('bare', design).map((x) => x.latency_ms.p50)), p99: spread(at('bare', design).map((x) => x.latency_ms.p99)), p999: spread(at('bare', design).map((x) => x.latency_ms.p999)) },
     sweep: sweep.map((n) => ({
@@ -102,7 +119,14 @@ export async function run(ctx) {
     table(
       ['', 'ours', 'bare gateway', 'ours / bare'],
       [
-        ['event-loop delay P99 reported by /health (target < 20 ms)', hasReported ? `${fmtSpread(summary.ours_reported_p99, ' ms')} ${verdict(summary.ours_reported_p99)}` : 'not reported', '-', '-'],
+        [
+          'event-loop delay P99 over the window, measured in the server (/health/event-loop; target < 20 ms)',
+          hasReported ? `${fmtSpread(summary.ours_reported_p99, ' ms')} ${verdict(summary.ours_reported_p99)}` : 'not reported',
+          fmtSpread(summary.bare_reported_p99, ' ms'),
+          `${fmt(ratio(summary.ours_reported_p99.median, summary.bare_reported_p99.median))}x`,
+        ],
+        ['event-loop delay max over the window', fmtSpread(summary.ours_window_max, ' ms'), fmtSpread(summary.bare_window_max, ' ms'), '-'],
+        ['/health P99 of the last minute (start-up and connects included)', fmtSpread(summary.ours_minute_p99, ' ms'), fmtSpread(summary.bare_minute_p99, ' ms'), '-'],
         ['heartbeat round trip P99 (outside proxy; target < 20 ms)', `${fmtSpread(summary.ours_heartbeat_p99, ' ms')} ${verdict(summary.ours_heartbeat_p99)}`, fmtSpread(summary.bare_heartbeat_p99, ' ms'), `${fmt(ratio(summary.ours_heartbeat_p99.median, summary.bare_heartbeat_p99.median))}x`],
         ['publish-to-receive P50 / P99 / P99.9 ms', `${fmt(summary.ours_latency.p50.median)} / ${fmt(summary.ours_latency.p99.median)} / ${fmt(summary.ours_latency.p999.median)}`, `${fmt(summary.bare_latency.p50.median)} / ${fmt(summary.bare_latency.p99.median)} / ${fmt(summary.bare_latency.p999.median)}`, `${fmt(ratio(summary.ours_latency.p99.median, summary.bare_latency.p99.median))}x at P99`],
       ],

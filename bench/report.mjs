@@ -32,7 +32,10 @@ function targetRows() {
   const rc = latest('recovery');
   if (rc) {
     rows.push([`recovery: ${rc.summary.clients} clients resumed after all sockets drop`, 'no gap', `${fmtSpread(rc.summary.drop.seconds_to_all_resumed, ' s')}, ${fmt(rc.summary.drop.seq_gaps.median)} seq gaps`, met(rc.summary.drop.seq_gaps.median, rc.summary.drop.seq_gaps.median === 0)]);
-    rows.push([`recovery: api restart to all ${rc.summary.clients} clients live`, '(time; resumed)', `${fmtSpread(rc.summary.restart.total_s, ' s')}`, '-']);
+    const r = rc.summary.restart;
+    const resumed = r.recovered ? `, ${fmt(r.recovered.median)} of ${rc.summary.clients} resumed by replay, ${fmt(r.seq_gaps.median)} seq gaps, ${fmt(r.missed.median)} missed` : '';
+    const ok = r.recovered ? r.recovered.median === rc.summary.clients && r.seq_gaps.median === 0 && r.missed.median === 0 : null;
+    rows.push([`recovery: api restart (SIGTERM) to all ${rc.summary.clients} clients live and resumed`, 'no gap', `${fmtSpread(r.total_s, ' s')}${resumed}`, ok === null ? '-' : met(r.recovered.median, ok)]);
   }
   const ev = latest('eventloop');
   if (ev) {

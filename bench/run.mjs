@@ -62,6 +62,8 @@ async function makeTemplate() {
   await s.stop();
   const c = await connect(url);
   await c.query(`INSERT INTO lines (id, name) SELECT id, 'Bench line ' || id FROM unnest($1::text[]) AS id ON CONFLICT (id) DO NOTHING`, [BENCH_LINES]);
+  // The template api's graceful stop saved its stream: clones must not continue it.
+  await c.query('DELETE FROM stream_state');
   await c.end();
 }
 

@@ -20,8 +20,8 @@ for (const t of tiers) {
 }
 const selected = tiers.length ? tiers : TIERS;
 
-if (selected.includes('broker')) {
-  ensureDebianPackages([{ bin: '/usr/sbin/mosquitto', pkg: 'mosquitto', why: 'the broker tests' }]);
+if (selected.includes('broker') || selected.includes('deploy')) {
+  ensureDebianPackages([{ bin: '/usr/sbin/mosquitto', pkg: 'mosquitto', why: 'the broker and scale-out tests' }]);
   build('api');
 }
 if (selected.includes('browser') || selected.includes('deploy')) {

@@ -1,8 +1,10 @@
 // Bare end-to-end gateway: the same work as our api, hand-written in one file with no framework.
-// MQTT QoS 1 (persistent session) -> minimal validation -> one INSERT ... unnest per batch ON CONFLICT DO
+// MQTT QoS 1 (persistent session) -> minimal validation (a reading, or an array of readings stored as
+// backfill) -> one INSERT ... unnest per batch ON CONFLICT DO
 // NOTHING -> after commit: PUBACK, and one frame per committed row, serialised once, written to each
 // subscribed client corked (one syscall per client per batch), routed by line.
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { WebSocketServer } from 'ws';
@@ -13,9 +15,28 @@ let ready = false;
 let seq = 0;
 const stats = { received: 0, stored: 0, messages_sent: 0, dead: 0 };
 
+// Event-loop delay as our api's /health reports it: the last minute, and GET /health/event-loop?window_ms=N
+// over the next N ms (what exceeds the 10 ms resolution of the histogram's timer).
+const delayMs = (ns) => Math.max(0, Math.round((ns / 1e6 - 10) * 10) / 10);
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+setInterval(() => loopDelay.reset(), 60_000).unref();
+
 const http = createServer((req, res) => {
+  const windowMs = /^\/health\/event-loop\?window_ms=(\d+)$/.exec(req.url)?.[1];
+  if (windowMs) {
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    setTimeout(() => {
+      h.disable();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ window_ms: Number(windowMs), samples: h.count, event_loop_delay_p50_ms: delayMs(h.percentile(50)), event_loop_delay_p99_ms: delayMs(h.percentile(99)), event_loop_delay_max_ms: delayMs(h.max) }));
+    }, Math.min(60_000, Number(windowMs)));
+    return;
+  }
   res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ ...stats, clients: wss.clients.size, queued: pending.length }));
+  const loop = { event_loop_delay_p99_ms: delayMs(loopDelay.percentile(99)), event_loop_delay_max_ms: delayMs(loopDelay.max) };
+  res.end(JSON.stringify({ ...stats, clients: wss.clients.size, queued: pending.length, ...loop }));
 });
 const wss = new WebSocketServer({ server: http, path: '/ws', perMessageDeflate: false });
 const reply = (ws, type, data) => ws.send(JSON.stringify({ type, timestamp: new Date().toISOString(), data }));
@@ -63,14 +84,25 @@ client.on('message', (topic, payload, packet) => {
   } catch {
     v = null;
   }
-  const time = v && new Date(v.timestamp ?? Date.now());
-  if (!v || !registered.has(line) || Number.isNaN(time.getTime())) {
+  // An array of readings (DESIGN.md section 5) is stored like ours does it: as backfill, not broadcast.
+  const backfill = Array.isArray(v);
+  const readings = backfill ? v : [v];
+  const rows = [];
+  for (const r of readings) {
+    const time = r && new Date(r.timestamp ?? Date.now());
+    if (!r || Number.isNaN(time.getTime())) break;
+    const temps = Array.isArray(r.body_temperatures) ? r.body_temperatures.filter((t) => typeof t === 'number') : null;
+    rows.push({ line, time, temps, d: num(r.diameter), ls: num(r.line_speed), mp: num(r.melt_pressure), ss: num(r.screw_speed), bf: backfill, id: undefined, qos: 0 });
+  }
+  if (!registered.has(line) || readings.length === 0 || rows.length !== readings.length) {
     stats.dead++;
     if (packet.qos === 1) client._sendPacket({ cmd: 'puback', messageId: packet.messageId });
     return;
   }
-  const temps = Array.isArray(v.body_temperatures) ? v.body_temperatures.filter((t) => typeof t === 'number') : null;
-  pending.push({ line, time, temps, d: num(v.diameter), ls: num(v.line_speed), mp: num(v.melt_pressure), ss: num(v.screw_speed), id: packet.messageId, qos: packet.qos });
+  // The PUBACK rides on the message's last row: batches are written in order, so when it is committed
+  // so are the others.
+  Object.assign(rows[rows.length - 1], { id: packet.messageId, qos: packet.qos });
+  for (const r of rows) pending.push(r);
   if (!writing) setImmediate(flush);
 });
 
@@ -100,6 +132,7 @@ async function flush() {
       if (r.qos === 1) client._sendPacket({ cmd: 'puback', messageId: r.id });
       if (!inserted.delete(`${r.line}|${r.time.getTime()}`)) continue;
       stats.stored++;
+      if (r.bf) continue;
       const frame = JSON.stringify({
         type: 'production_data',
         timestamp: r.time.toISOString(),

@@ -92,6 +92,37 @@ export class Publisher {
     }
   }
 
+  /**
+   * Publishes `count` readings as fast as the clients take them, `perMessage` readings to a message (the
+   * array form of DESIGN.md section 5, stored as backfill): each message holds consecutive milliseconds of
+   * one line, lines round-robin. Returns the number of messages.
+   */
+  async burstBatched(count, lines, perMessage) {
+    let messages = 0;
+    for (let n = 0; n < count; ) {
+      this.cork();
+      const end = Math.min(count, n + 200 * perMessage);
+      while (n < end) {
+        const k = Math.min(perMessage, count - n);
+        const line = lines[messages % lines.length];
+        const first = Math.max(Date.now(), (this.lastTs.get(line) ?? 0) + 1);
+        this.lastTs.set(line, first + k - 1);
+        let payload = '[';
+        for (let j = 0; j < k; j++) {
+          const i = n + j;
+          payload += `${j ? ',' : ''}{"timestamp":${first + j},"diameter":${(20 + (i % 100) / 1000).toFixed(3)},"line_speed":12.5,"melt_pressure":181.5,"screw_speed":61.25,"body_temperatures":[${TEMPS.join(',')}]}`;
+        }
+        this.clients[messages % this.clients.length].publish(`plant/lines/${line}/telemetry`, `${payload}]`, this.qos);
+        this.sent++;
+        messages++;
+        n += k;
+      }
+      this.uncork();
+      await new Promise((r) => setImmediate(r));
+    }
+    return messages;
+  }
+
   cork() {
     for (const c of this.clients) c.sock.cork();
   }

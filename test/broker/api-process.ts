@@ -14,16 +14,17 @@ export interface ApiProcess extends Proc {
 }
 
 /** The built api as a real process (built by `npm test` for this tier) on an external database and broker. */
-export async function startApiProcess(env: { databaseUrl: string; mqttUrl: string; clientId: string }): Promise<ApiProcess> {
+export async function startApiProcess(env: { databaseUrl: string; mqttUrl: string; clientId?: string; extra?: Record<string, string> }): Promise<ApiProcess> {
   const p = runNode([API_MAIN], {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: env.databaseUrl,
     MQTT_URL: env.mqttUrl,
-    MQTT_CLIENT_ID: env.clientId,
+    ...(env.clientId ? { MQTT_CLIENT_ID: env.clientId } : {}),
     INGEST_MAX_IN_FLIGHT: '500',
     ALARM_CHECK_INTERVAL_MS: '0',
+    ...env.extra,
   });
   const started = await waitFor(
     () => /HTTP and WebSocket on http:\/\/127\.0\.0\.1:(\d+)/.exec(p.output())?.[1] ?? (p.child.exitCode !== null ? 'exited' : undefined),

@@ -21,7 +21,7 @@ const raw = readFileSync('docker-compose.yml', 'utf8');
 
 describe('docker-compose.yml', () => {
   it('has the production services', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'dashboard', 'mosquitto', 'nginx', 'postgres']);
+    expect(Object.keys(services).sort()).toEqual(['api-1', 'api-2', 'dashboard', 'mosquitto', 'nginx', 'postgres']);
   });
 
   it.each(Object.keys(services))('%s has a healthcheck and drops all capabilities', (name) => {
@@ -30,7 +30,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts each service only once what it needs is healthy', () => {
-    const needs: Record<string, string[]> = { api: ['mosquitto', 'postgres'], dashboard: ['api'], nginx: ['api', 'dashboard'] };
+    const needs: Record<string, string[]> = {
+      'api-1': ['mosquitto', 'postgres'],
+      'api-2': ['mosquitto', 'postgres'],
+      dashboard: ['api-1'],
+      nginx: ['api-1', 'api-2', 'dashboard'],
+    };
     for (const [name, deps] of Object.entries(needs)) {
       expect(Object.keys(services[name].depends_on ?? {}).sort()).toEqual(deps);
       for (const dep of deps) expect(services[name].depends_on?.[dep].condition).toBe('service_healthy');
@@ -47,7 +52,7 @@ describe('docker-compose.yml', () => {
         if (/PASSWORD|SECRET/.test(key)) expect(String(value)).toMatch(/^\$\{|:\/\/.*\$\{/);
       }
     }
-    expect(services.api.environment).toMatchObject({ NODE_ENV: 'production', TRUST_PROXY: expect.any(String) });
+    expect(services['api-1'].environment).toMatchObject({ NODE_ENV: 'production', TRUST_PROXY: expect.any(String) });
   });
 
   it('keeps data in named volumes and runs the app containers as non-root users', () => {
@@ -63,6 +68,14 @@ describe('docker-compose.yml', () => {
   it('exposes only nginx (80, 443) and the devices\' MQTT over TLS (8883) to the outside', () => {
     const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}:${p}`));
     expect(published.sort()).toEqual(['mosquitto:8883:8883', 'nginx:443:443', 'nginx:80:80']);
+  });
+
+  it('runs two api instances that share ingest, each with its own identity, both behind nginx', () => {
+    const envs = ['api-1', 'api-2'].map((name) => services[name].environment ?? {});
+    for (const env of envs) expect(env.MQTT_SHARED_GROUP).toBe('line-monitor');
+    expect(envs.map((env) => env.INSTANCE_ID)).toEqual(['api-1', 'api-2']);
+    expect(envs[1]).toEqual({ ...envs[0], INSTANCE_ID: 'api-2' });
+    expect(services.nginx.environment?.API_SERVERS).toBe('server api-1:8080; server api-2:8080;');
   });
 
   it('configures mosquitto for the api: persistence, no Nagle, deep queues, no anonymous access', () => {

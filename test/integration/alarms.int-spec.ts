@@ -7,6 +7,7 @@ import { AlarmKpisService } from '../../apps/api/src/alarms/alarm-kpis.service';
 import { AlarmsRepository } from '../../apps/api/src/alarms/alarms.repository';
 import { AlarmsService } from '../../apps/api/src/alarms/alarms.service';
 import type { Principal } from '../../apps/api/src/auth/principal';
+import { soleInstance } from '../../apps/api/src/cluster/line-ownership';
 import type { AppConfig } from '../../apps/api/src/config/app-config';
 import { dataSourceOptions } from '../../apps/api/src/database/data-source-options';
 import { LinesRepository } from '../../apps/api/src/lines/lines.repository';
@@ -49,7 +50,7 @@ async function instance(url: string, clock: { now(): number }, demo = false): Pr
   await lines.reload();
   const published: Instance['published'] = [];
   const repo = new AlarmsRepository(ds);
-  const alarms = new AlarmsService(repo, lines, { publish: (type, record, _line, timestamp) => published.push({ type, record, timestamp }) }, clock, config);
+  const alarms = new AlarmsService(repo, lines, { publish: (type, record, _line, timestamp) => published.push({ type, record, timestamp }) }, clock, config, soleInstance);
   await alarms.onApplicationBootstrap();
   return { ds, alarms, kpis: new AlarmKpisService(repo, clock), published };
 }

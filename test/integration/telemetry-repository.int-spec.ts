@@ -58,8 +58,8 @@ describe(TelemetryRepository.name, () => {
 
   it('writes a batch of many lines in one statement and reads the arrays back exactly', async () => {
     const rows = ['1', '2', '3'].map((l, i) => row(l, '2026-11-24T10:00:00.100Z', 20 + i));
-    const inserted = await repo.insertBatch(rows);
-    expect(inserted).toEqual(new Set(rows.map((r) => rowKey(r.lineId, r.time))));
+    // Every row inserted: reported as 'all' (no keys built).
+    expect(await repo.insertBatch(rows)).toBe('all');
     const back = await ds.query<unknown[]>(`SELECT line_id, diameter, body_temperatures FROM telemetry ORDER BY line_id`);
     expect(back).toEqual([
       { line_id: '1', diameter: 20, body_temperatures: [180.5, 201, 222.25] },
@@ -75,5 +75,16 @@ describe(TelemetryRepository.name, () => {
     expect(inserted).toEqual(new Set([rowKey('1', fresh.time)]));
     const { diameter } = (await ds.query<{ diameter: number }[]>(`SELECT diameter FROM telemetry WHERE line_id = '1' AND time = $1`, [again.time]))[0];
     expect(diameter).toBe(20); // the first write wins: a redelivery never overwrites
+  });
+
+  it('keeps times to the millisecond, and reports a key repeated within one batch once', async () => {
+    const a = row('4', '2026-11-24T10:00:00.123Z', 20, { msg_id: 'NULL', receivedAt: new Date('2026-11-24T10:00:01.999Z') });
+    const twin = row('4', '2026-11-24T10:00:00.123Z', 21, { msg_id: 'a "quoted", {braced} \\ id' });
+    expect(await repo.insertBatch([a, twin])).toEqual(new Set([rowKey('4', a.time)]));
+    const back = await ds.query<{ time: Date; received_at: Date; msg_id: string }[]>(`SELECT time, received_at, msg_id FROM telemetry WHERE line_id = '4'`);
+    expect(back).toEqual([{ time: a.time, received_at: a.receivedAt, msg_id: 'NULL' }]);
+    expect(await repo.insertBatch([{ ...twin, time: new Date('2026-11-24T10:00:00.124Z') }])).toBe('all');
+    const quoted = await ds.query<{ msg_id: string }[]>(`SELECT msg_id FROM telemetry WHERE line_id = '4' AND time = '2026-11-24T10:00:00.124Z'`);
+    expect(quoted).toEqual([{ msg_id: twin.msg_id }]);
   });
 });

@@ -11,6 +11,7 @@ import { AppModule } from './app.module';
 import { OAUTH2_SCHEME } from './auth/auth.decorators';
 import { fastApiValidationPipe } from './common/validation';
 import { AckAfterCommitMqttServer } from './broker/ack-after-commit-mqtt.server';
+import { SharedIngestMqttServer } from './cluster/shared-ingest.server';
 import { BrokerStatus } from './broker/broker-status';
 import { startEmbeddedBroker } from './broker/embedded-broker';
 import { DevicePayloadDeserializer } from './broker/mqtt-deserializer';
@@ -69,21 +70,21 @@ export async function startApi(config: AppConfig, opts: { logger?: LoggerService
 
     const brokerStatus = app.get(BrokerStatus);
     // Nest's MQTT transport with acknowledgement after commit (broker/ack-after-commit-mqtt.server.ts).
-    const ingestTransport = new AckAfterCommitMqttServer(
-      {
-        url: mqttUrl,
-        username: config.mqtt.username,
-        password: config.mqtt.password,
-        clientId: config.mqtt.clientId,
-        // A persistent session with QoS 1: the broker keeps what arrives while the api is down.
-        clean: false,
-        subscribeOptions: { qos: 1 },
-        reconnectPeriod: 1000,
-        deserializer: new DevicePayloadDeserializer(),
-      },
-      config.ingest.maxInFlight,
-      config.ingest.maxInFlightBytes,
-    );
+    const ingestOptions: ConstructorParameters<typeof AckAfterCommitMqttServer>[0] = {
+      url: mqttUrl,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      clientId: config.mqtt.clientId,
+      // A persistent session with QoS 1: the broker keeps what arrives while the api is down.
+      clean: false,
+      subscribeOptions: { qos: 1 },
+      reconnectPeriod: 1000,
+      deserializer: new DevicePayloadDeserializer(),
+    };
+    // Several instances share ingest through the broker (cluster/, docs/adr/0005-scale-out.md).
+    const ingestTransport = config.cluster.sharedGroup
+      ? new SharedIngestMqttServer(ingestOptions, config.ingest.maxInFlight, config.ingest.maxInFlightBytes, config.cluster.sharedGroup, [topics.allTelemetry])
+      : new AckAfterCommitMqttServer(ingestOptions, config.ingest.maxInFlight, config.ingest.maxInFlightBytes);
     app.get(TelemetryService).attachTransportStats(() => ingestTransport.ackStats());
     const mqtt = app.connectMicroservice<MicroserviceOptions>({ strategy: ingestTransport }, { inheritAppConfig: true });
     mqtt.status.subscribe((s) => brokerStatus.set(String(s)));

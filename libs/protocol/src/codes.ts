@@ -31,6 +31,8 @@ export const CloseCode = {
   POLICY: 1008,
   /** Frame larger than the server accepts. */
   TOO_LARGE: 1009,
+  /** The server restarted its stream (it missed messages): reconnect, resume gets recovered: false, reload a snapshot. */
+  SERVICE_RESTART: 1012,
   /** Missing, invalid or expired token. */
   UNAUTHENTICATED: 4401,
   /** Origin not allowed, or role not allowed. */

@@ -44,6 +44,7 @@ describe('parseTelemetry', () => {
     ['a timestamp that is not a date', { diameter: 20, timestamp: 'yesterday' }, 'timestamp: is not a valid'],
     ['an empty backfill', [], 'backfill must hold'],
     ['an overlong msg_id', { diameter: 20, msg_id: 'x'.repeat(129) }, 'msg_id: must be a string'],
+    ['a NUL in msg_id (PostgreSQL text cannot hold it)', { diameter: 20, msg_id: 'a\u0000b' }, 'msg_id: must be a string'],
     ['an object as the envelope msg_id', { values: { diameter: 20 }, msg_id: { n: 1 } }, 'msg_id: must be a string'],
     ['a fractional envelope msg_id', { values: { diameter: 20 }, msg_id: 1.5 }, 'msg_id: must be a string'],
   ])('refuses %s with a reason naming the field', (_name, payload, reason) => {

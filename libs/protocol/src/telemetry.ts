@@ -65,51 +65,63 @@ export type TelemetryParseResult =
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+// The location of an issue is built only when there is one (`base` + `key` [+ `index`]): this runs for
+// every field of every message, and valid input should allocate nothing for it.
+function locOf(base: (string | number)[], key: string, index?: number): (string | number)[] {
+  return index === undefined ? [...base, key] : [...base, key, index];
+}
+
 function checkNumber(
   v: unknown,
   range: { min: number; max: number; unit: string },
-  loc: (string | number)[],
+  base: (string | number)[],
+  key: string,
+  index: number | undefined,
   issues: ValidationIssue[],
 ): number | null {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    issues.push({ loc, msg: 'must be a finite number' });
+    issues.push({ loc: locOf(base, key, index), msg: 'must be a finite number' });
     return null;
   }
   if (v < range.min || v > range.max) {
-    issues.push({ loc, msg: `out of range ${range.min}..${range.max} ${range.unit}` });
+    issues.push({ loc: locOf(base, key, index), msg: `out of range ${range.min}..${range.max} ${range.unit}` });
     return null;
   }
   return v;
 }
 
-function parseTime(v: unknown, loc: (string | number)[], now: number, issues: ValidationIssue[]): Date | null {
+/** Epoch milliseconds of a valid timestamp (issue at `base`.timestamp otherwise). */
+function parseTime(v: unknown, base: (string | number)[], now: number, issues: ValidationIssue[]): number | null {
   let ms: number;
   if (typeof v === 'number' && Number.isFinite(v)) ms = v;
   else if (typeof v === 'string' && v.length <= 40) ms = Date.parse(v);
   else {
-    issues.push({ loc, msg: 'must be an ISO-8601 string or epoch milliseconds' });
+    issues.push({ loc: locOf(base, 'timestamp'), msg: 'must be an ISO-8601 string or epoch milliseconds' });
     return null;
   }
   if (Number.isNaN(ms)) {
-    issues.push({ loc, msg: 'is not a valid ISO-8601 timestamp' });
+    issues.push({ loc: locOf(base, 'timestamp'), msg: 'is not a valid ISO-8601 timestamp' });
     return null;
   }
   if (ms > now + MAX_CLOCK_SKEW_MS) {
-    issues.push({ loc, msg: 'is in the future' });
+    issues.push({ loc: locOf(base, 'timestamp'), msg: 'is in the future' });
     return null;
   }
   if (ms < now - MAX_READING_AGE_MS) {
-    issues.push({ loc, msg: 'is too old' });
+    issues.push({ loc: locOf(base, 'timestamp'), msg: 'is too old' });
     return null;
   }
-  return new Date(ms);
+  return ms;
 }
 
-/** A device's message id: a string of at most 128 characters or a safe integer, kept as text (absent: null). */
-function checkMsgId(id: unknown, loc: (string | number)[], issues: ValidationIssue[]): string | null {
+/**
+ * A device's message id: a string of at most 128 characters or a safe integer, kept as text (absent:
+ * null). No NUL: PostgreSQL text cannot hold it, and the batch would fail at every retry.
+ */
+function checkMsgId(id: unknown, base: (string | number)[], issues: ValidationIssue[]): string | null {
   if (id === undefined || id === null) return null;
-  if ((typeof id === 'string' && id.length <= 128) || (typeof id === 'number' && Number.isSafeInteger(id))) return String(id);
-  issues.push({ loc, msg: 'must be a string (<= 128 chars) or an integer' });
+  if ((typeof id === 'string' && id.length <= 128 && !id.includes('\u0000')) || (typeof id === 'number' && Number.isSafeInteger(id))) return String(id);
+  issues.push({ loc: locOf(base, 'msg_id'), msg: 'must be a string (<= 128 chars, no NUL) or an integer' });
   return null;
 }
 
@@ -122,8 +134,9 @@ function parseReading(
   issues: ValidationIssue[],
 ): TelemetryReading | null {
   const before = issues.length;
+  const ms = time !== undefined && time !== null ? parseTime(time, base, now, issues) : null;
   const reading: TelemetryReading = {
-    time: new Date(now),
+    time: new Date(ms ?? now),
     body_temperatures: null,
     diameter: null,
     line_speed: null,
@@ -131,10 +144,6 @@ function parseReading(
     screw_speed: null,
     msg_id: null,
   };
-  if (time !== undefined && time !== null) {
-    const t = parseTime(time, [...base, 'timestamp'], now, issues);
-    if (t) reading.time = t;
-  }
   const temps = obj.body_temperatures;
   if (temps !== undefined && temps !== null) {
     if (!Array.isArray(temps) || temps.length === 0 || temps.length > MAX_ZONES) {
@@ -142,7 +151,7 @@ function parseReading(
     } else {
       const out = new Array<number>(temps.length);
       for (let i = 0; i < temps.length; i++) {
-        const n = checkNumber(temps[i], METRIC_RANGES.body_temperature, [...base, 'body_temperatures', i], issues);
+        const n = checkNumber(temps[i], METRIC_RANGES.body_temperature, base, 'body_temperatures', i, issues);
         if (n !== null) out[i] = n;
       }
       reading.body_temperatures = out;
@@ -152,10 +161,10 @@ function parseReading(
   for (const m of SCALAR_METRICS) {
     const v = obj[m];
     if (v === undefined || v === null) continue;
-    reading[m] = checkNumber(v, METRIC_RANGES[m], [...base, m], issues);
+    reading[m] = checkNumber(v, METRIC_RANGES[m], base, m, undefined, issues);
     any = true;
   }
-  reading.msg_id = checkMsgId(obj.msg_id, [...base, 'msg_id'], issues);
+  reading.msg_id = checkMsgId(obj.msg_id, base, issues);
   if (!any && issues.length === before) issues.push({ loc: base, msg: 'has no metric' });
   return issues.length === before ? reading : null;
 }
@@ -201,7 +210,7 @@ function parseOne(
     if (r && r.msg_id === null) {
       // The envelope's msg_id gets the same check as a bare reading's (it used to be stringified unchecked).
       const before = issues.length;
-      r.msg_id = checkMsgId(obj.msg_id, [...base, 'msg_id'], issues);
+      r.msg_id = checkMsgId(obj.msg_id, base, issues);
       if (issues.length > before) return null;
     }
     return r;

@@ -156,12 +156,30 @@ export class AlarmEngine {
     return changes;
   }
 
-  /** Lines silent for longer than their stale rule's limit (only lines heard from since start). */
-  checkStale(now: number): ConditionChange[] {
+  /** A line was heard from, though another instance evaluates it: for the stale check after a hand-over. */
+  touch(lineId: string, receivedAt: number): void {
+    this.lastSeen.set(lineId, receivedAt);
+  }
+
+  /**
+   * Forgets the conditions of these lines (every tracker inactive, no pending delay): before this
+   * instance takes over their evaluation and marks what the database says is active.
+   */
+  resetLines(lineIds: readonly string[]): void {
+    for (const lineId of lineIds) {
+      for (const { tracker } of this.byLine.get(lineId) ?? []) {
+        tracker.active = false;
+        tracker.since = null;
+      }
+    }
+  }
+
+  /** Lines silent for longer than their stale rule's limit (only lines heard from since start, and `include`d). */
+  checkStale(now: number, include: (lineId: string) => boolean = () => true): ConditionChange[] {
     const changes: ConditionChange[] = [];
     for (const [lineId, rules] of this.byLine) {
       const seen = this.lastSeen.get(lineId);
-      if (seen === undefined) continue;
+      if (seen === undefined || !include(lineId)) continue;
       for (const { rule, tracker: tr } of rules) {
         if (rule.kind !== 'stale' || rule.metric !== STALE_METRIC) continue;
         const silentS = (now - seen) / 1000;

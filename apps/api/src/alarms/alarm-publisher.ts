@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AlarmRecord } from '@lm/protocol';
-import { RealtimeService } from '../realtime/realtime.service';
+import { ClusterService } from '../cluster/cluster.service';
 
 /** Where alarm changes go live: `alarm` when raised, `alarm_update` for every later change, whole record. */
 export interface AlarmPublisher {
@@ -9,12 +9,15 @@ export interface AlarmPublisher {
 
 export const ALARM_PUBLISHER = Symbol('ALARM_PUBLISHER');
 
-/** The default: the realtime hub's resumable stream (seq, replay), on the `alarm` channel. */
+/**
+ * The default: the realtime hub's resumable stream (seq, replay), on the `alarm` channel, and the
+ * other api instances' streams (cluster/).
+ */
 @Injectable()
 export class RealtimeAlarmPublisher implements AlarmPublisher {
-  constructor(private readonly realtime: RealtimeService) {}
+  constructor(private readonly cluster: ClusterService) {}
 
   publish(type: 'alarm' | 'alarm_update', record: AlarmRecord, lineId: string, timestamp: string): void {
-    this.realtime.publish(type, record, lineId, timestamp);
+    this.cluster.publish(type, record, lineId, timestamp);
   }
 }

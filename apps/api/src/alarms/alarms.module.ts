@@ -1,3 +1,4 @@
+import { ClusterModule } from '../cluster/cluster.module';
 import { Module } from '@nestjs/common';
 import { LinesModule } from '../lines/lines.module';
 import { RealtimeModule } from '../realtime/realtime.module';
@@ -15,7 +16,7 @@ import { AlarmsService } from './alarms.service';
  * this module and calls AlarmsService.evaluate / onLineStatus.
  */
 @Module({
-  imports: [LinesModule, RealtimeModule],
+  imports: [LinesModule, RealtimeModule, ClusterModule],
   controllers: [AlarmsController, AlarmRulesController],
   providers: [
     AlarmsRepository,

@@ -9,6 +9,7 @@ import {
   type TelemetryReading,
 } from '@lm/protocol';
 import type { Principal } from '../auth/principal';
+import { LINE_OWNERSHIP, type LineOwnership } from '../cluster/line-ownership';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LinesService } from '../lines/lines.service';
 import { ALARM_CLOCK, type AlarmClock } from './alarm-clock';
@@ -135,6 +136,7 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ALARM_PUBLISHER) private readonly publisher: AlarmPublisher,
     @Inject(ALARM_CLOCK) private readonly clock: AlarmClock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LINE_OWNERSHIP) private readonly ownership: LineOwnership,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -150,6 +152,8 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const a of await this.repo.openAlarms()) {
       if (a.active && a.state !== 'suppressed') this.engine.markActive(a.line_id, a.metric, a.limit_kind);
     }
+    // With several instances, one evaluates each line; a line that moves here starts from the database.
+    this.ownership.onOwnershipGained((lineIds) => this.enqueue(() => this.adopt(lineIds)));
     if (this.config.alarms.checkIntervalMs > 0) {
       this.timer = setInterval(() => void this.tick(), this.config.alarms.checkIntervalMs);
       this.timer.unref();
@@ -165,6 +169,10 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One committed LIVE reading (never backfill). Synchronous and cheap: persistence is queued. */
   evaluate(lineId: string, reading: TelemetryReading): void {
+    if (!this.ownership.owns(lineId)) {
+      this.engine.touch(lineId, this.clock.now());
+      return;
+    }
     const changes = this.engine.evaluate(lineId, reading, this.clock.now());
     if (changes.length) this.enqueue(() => this.applyConditions(changes));
   }
@@ -175,13 +183,15 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
    * and its last process alarms stay as they were. Any other state lifts suppression.
    */
   onLineStatus(lineId: string, state: LineState): void {
+    // Every instance reads the retained status and keeps its engine in step; the owner writes.
+    const owner = this.ownership.owns(lineId);
     if (state === 'stopped') {
       this.engine.suppress(lineId);
-      this.enqueue(() => this.systemEventOnLine(lineId, ['unacknowledged', 'acknowledged', 'rtn_unacknowledged', 'shelved'], 'suppress', true));
+      if (owner) this.enqueue(() => this.systemEventOnLine(lineId, ['unacknowledged', 'acknowledged', 'rtn_unacknowledged', 'shelved'], 'suppress', true));
     } else {
       this.engine.unsuppress(lineId);
       // Also after a restart, when suppressed alarms are in the database but not in memory.
-      this.enqueue(() => this.systemEventOnLine(lineId, ['suppressed'], 'unsuppress', false));
+      if (owner) this.enqueue(() => this.systemEventOnLine(lineId, ['suppressed'], 'unsuppress', false));
     }
   }
 
@@ -192,7 +202,7 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const now = this.clock.now();
       if (now - this.rulesLoadedAt >= RULE_RELOAD_MS) await this.reloadRules();
-      const stale = this.engine.checkStale(now);
+      const stale = this.engine.checkStale(now, (lineId) => this.ownership.owns(lineId));
       if (stale.length) this.enqueue(() => this.applyConditions(stale));
       for (const id of await this.repo.shelvedDue(new Date(now))) {
         this.enqueue(async () => {
@@ -335,6 +345,13 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!missing.length) return;
     await this.repo.insertRules(missing.flatMap((l) => defaultRules(l)), new Date(this.clock.now()));
     this.logger.log(`Demo seed: default alarm rules for lines ${missing.map((l) => l.id).join(', ')}`);
+  }
+
+  /** Takes over the evaluation of lines: their conditions as the database has them, pending delays dropped. */
+  private async adopt(lineIds: string[]): Promise<void> {
+    const open = await this.repo.openAlarms(lineIds);
+    this.engine.resetLines(lineIds);
+    for (const a of open) if (a.active && a.state !== 'suppressed') this.engine.markActive(a.line_id, a.metric, a.limit_kind);
   }
 
   private async reloadRules(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { type BaseRpcContext, type MqttOptions, type ReadPacket, ServerMqtt } from '@nestjs/microservices';
+import { type BaseRpcContext, MqttContext, type MqttOptions, type ReadPacket, ServerMqtt } from '@nestjs/microservices';
 import type { MqttClient as MqttJsClient, IPublishPacket } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
 
@@ -26,6 +26,7 @@ export interface AckStats {
 // Returned to mqtt.js instead of letting it send PUBACK itself: its QoS 1 path then skips the ack and
 // goes on with the next packet (handlers/publish.js calls `done(err)`, which only moves the pump).
 const DEFERRED = new Error('ack deferred until commit');
+const noop = (): void => undefined;
 
 /**
  * Nest's MQTT transport, except that a QoS 1 message is acknowledged to the broker only when its handler's
@@ -81,6 +82,9 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
   override async createMqttClient(): Promise<NestMqttClient> {
     // Nest types its mqtt.js client as `any` (mqtt is an optional peer): name the real type once here.
     const client = (await super.createMqttClient()) as MqttJsClient;
+    // mqtt.js calls its `debug` logger ~20 times per message even when disabled (a rest-args array each:
+    // ~2 kB of garbage per message, bench/README.md). Left as is when DEBUG asks for logs.
+    if (!process.env.DEBUG) client.log = noop;
     client.on('connect', () => this.generation++);
     client.handleMessage = (packet, done) => this.afterEmit(client, packet, done);
     return client;
@@ -96,6 +100,21 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
         () => undefined,
       );
     };
+  }
+
+  /**
+   * Nest's version, without its `await` of the deserializer and async wrapper (promises per message):
+   * every device message is an event (DevicePayloadDeserializer), handed on synchronously.
+   */
+  override handleMessage(channel: string, buffer: Buffer, pub: NestMqttClient, originalPacket?: Record<string, unknown>): Promise<unknown> {
+    try {
+      const packet = this.deserializer.deserialize(this.parseMessage(buffer.toString()), { channel });
+      if (isThenable(packet) || 'id' in packet) return super.handleMessage(channel, buffer, pub, originalPacket);
+      return this.handleEvent(channel, packet, new MqttContext([channel, originalPacket as MqttJsPacket]));
+    } catch (err) {
+      // As from Nest's async version: a rejection for this message, never a throw into mqtt.js.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** Awaits the handler itself (Nest's base resolves before an observable result completes). */
@@ -119,30 +138,37 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
     const bytes = packet.payload?.length ?? 0;
     this.inFlight++;
     this.inFlightBytes += bytes;
-    let redeliver = false;
-    work
-      .catch((err: unknown) => {
+    // One reaction per message (not a catch/then/catch chain: promises are a share of ingest garbage).
+    const settle = (err?: unknown): void => {
+      let redeliver = false;
+      if (err !== undefined) {
         // Shutting down before the write: leave it unacknowledged, the broker delivers it again.
-        if (typeof err === 'object' && err !== null && (err as { redeliver?: unknown }).redeliver === true) {
-          redeliver = true;
-          return;
+        if (typeof err === 'object' && err !== null && (err as { redeliver?: unknown }).redeliver === true) redeliver = true;
+        else {
+          // The service retries database failures itself; what reaches here is a bug for this one
+          // message. Acknowledge it anyway: a poison message must not stop ingest.
+          this.counters.handler_errors++;
+          this.log.error(`Handler failed on ${packet.topic}: ${err instanceof Error ? err.message : JSON.stringify(err)}`);
         }
-        // The service retries database failures itself; what reaches here is a bug for this one
-        // message. Acknowledge it anyway: a poison message must not stop ingest.
-        this.counters.handler_errors++;
-        this.log.error(`Handler failed on ${packet.topic}: ${err instanceof Error ? err.message : String(err)}`);
-      })
-      .then(() => {
-        this.inFlight--;
-        this.inFlightBytes -= bytes;
+      }
+      this.inFlight--;
+      this.inFlightBytes -= bytes;
+      // Never throws out of here: nothing would catch it (the reaction's promise is not kept).
+      try {
         if (redeliver) this.counters.left_for_redelivery++;
         else if (generation === this.generation && client.connected) {
           this.counters.acked++;
           (client as unknown as SendPacket)._sendPacket({ cmd: 'puback', messageId });
         } else this.counters.stale_acks++;
         this.release();
-      })
-      .catch((err: unknown) => this.log.error(`Ack failed: ${String(err)}`));
+      } catch (e) {
+        this.log.error(`Ack failed: ${String(e)}`);
+      }
+    };
+    work.then(
+      () => settle(),
+      (err: unknown) => settle(err ?? new Error('handler rejected without a reason')),
+    );
     if (this.inFlight >= this.maxInFlight || this.inFlightBytes >= this.maxInFlightBytes) this.held.push(() => done(DEFERRED));
     else done(DEFERRED);
   }
@@ -153,3 +179,8 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
     for (const resume of this.held.splice(0)) resume();
   }
 }
+
+type MqttJsPacket = ConstructorParameters<typeof MqttContext>[0][1];
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';

@@ -39,6 +39,8 @@ export interface AppConfig {
   ingest: {
     flushIntervalMs: number;
     maxBatchRows: number;
+    /** Telemetry batches being written at once (the next is built and sent while one commits). */
+    writeConcurrency: number;
     /** MQTT messages received but not yet committed and acknowledged; at the cap the api stops reading. */
     maxInFlight: number;
     /** The same cap in payload bytes (one backfill message can hold thousands of rows). */
@@ -51,6 +53,8 @@ export interface AppConfig {
   auth: AuthConfig;
   /** How often stale data and expired shelving are checked; 0 turns the timer off (tests call tick()). */
   alarms: { checkIntervalMs: number };
+  /** How often closed minutes are rolled up for long trends; 0 turns the timer off (tests call runOnce()). */
+  history: { rollupIntervalMs: number };
   /**
    * Several api instances on one broker (docs/adr/0005-scale-out.md). `sharedGroup` null: a single
    * instance (the default). `instanceId` names this instance's broker sessions and its stream state.
@@ -124,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ingest: {
       flushIntervalMs: int(env, 'INGEST_FLUSH_MS', 0, 0, 10_000),
       maxBatchRows: int(env, 'INGEST_MAX_BATCH', 2000, 1, 100_000),
+      writeConcurrency: int(env, 'INGEST_WRITE_CONCURRENCY', 2, 1, 8),
       maxInFlight: int(env, 'INGEST_MAX_IN_FLIGHT', 10_000, 1, 1_000_000),
       maxInFlightBytes: int(env, 'INGEST_MAX_IN_FLIGHT_BYTES', 32 * 1024 * 1024, 1024, 2 ** 31 - 1),
       retentionDays: int(env, 'TELEMETRY_RETENTION_DAYS', 0, 0, 100_000),
@@ -131,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     auth,
     alarms: { checkIntervalMs: int(env, 'ALARM_CHECK_INTERVAL_MS', 1000, 0, 600_000) },
+    history: { rollupIntervalMs: int(env, 'ROLLUP_INTERVAL_MS', 60_000, 0, 3_600_000) },
     cluster,
   };
 }

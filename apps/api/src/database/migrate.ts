@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
+import { runMigrationsLocked } from './migrate-locked';
 
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   }
   const ds = new DataSource({ ...dataSourceOptions(url), migrationsRun: false });
   await ds.initialize();
-  const applied = await ds.runMigrations({ transaction: 'each' });
+  const applied = await runMigrationsLocked(ds);
   console.log(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'Schema is up to date');
   await ds.destroy();
 }

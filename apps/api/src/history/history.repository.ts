@@ -58,6 +58,51 @@ export class HistoryRepository {
     return rows;
   }
 
+  /** Where the per-minute rollup ends (every minute before it is rolled up, bar dirty ones); null: nothing yet. */
+  async rolledBefore(): Promise<Date | null> {
+    const [r] = await this.db.query<{ rolled_before: Date | null }[]>(`SELECT rolled_before FROM telemetry_rollup_state`);
+    return r?.rolled_before ?? null;
+  }
+
+  /**
+   * The same answer as `buckets` over raw rows with buckets of whole minutes aligned on `origin` (a
+   * minute), min and max exactly, avg as the count-weighted mean. Whole minutes in [headEnd, rolledEnd)
+   * come from the rollup, except minutes marked dirty (late rows not re-rolled yet); the partial first
+   * minute [from, headEnd), the part the rollup does not cover yet [rolledEnd, to) and dirty minutes come
+   * from raw rows. One statement, so rollup, markers and raw rows are read in one snapshot.
+   */
+  async minuteBuckets(
+    lineId: string,
+    metric: string,
+    span: { from: Date; headEnd: Date; rolledEnd: Date; to: Date },
+    bucketMs: number,
+    origin: Date,
+  ): Promise<BucketRow[]> {
+    const expr = metricExpression(metric);
+    const raw = (range: string): string => `SELECT t.time, (${expr})::float8 AS v FROM telemetry t WHERE t.line_id = $1 AND ${range}`;
+    return await this.db.query<BucketRow[]>(
+      `WITH dirty AS MATERIALIZED (
+         SELECT DISTINCT minute FROM telemetry_rollup_dirty WHERE line_id = $1 AND minute >= $3 AND minute < $4
+       ),
+       parts AS (
+         SELECT r.minute AS time, r.min, r.max, r.sum, r.count FROM telemetry_rollup r
+         WHERE r.line_id = $1 AND r.metric = $6 AND r.minute >= $3 AND r.minute < $4
+           AND NOT EXISTS (SELECT 1 FROM dirty WHERE dirty.minute = r.minute)
+         UNION ALL
+         SELECT time, v, v, v, 1 FROM (
+           ${raw('t.time >= $2 AND t.time < $3')}
+           UNION ALL ${raw('t.time >= $4 AND t.time < $5')}
+           UNION ALL SELECT t.time, (${expr})::float8 FROM dirty
+             JOIN telemetry t ON t.line_id = $1 AND t.time >= dirty.minute AND t.time < dirty.minute + INTERVAL '1 minute'
+         ) s WHERE v IS NOT NULL
+       )
+       SELECT date_bin($7::interval, time, $8::timestamptz) AS bucket,
+              min(min) AS min, max(max) AS max, sum(sum) / sum(count) AS avg, sum(count)::int AS count
+       FROM parts GROUP BY 1 ORDER BY 1`,
+      [lineId, span.from, span.headEnd, span.rolledEnd, span.to, metric, `${bucketMs} milliseconds`, origin],
+    );
+  }
+
   /**
    * One page of an export: rows after `after` (keyset pagination on the primary key), so a large export
    * is read page by page without holding a connection or a transaction for the whole download.

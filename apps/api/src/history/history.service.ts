@@ -2,12 +2,15 @@ import { Injectable, NotFoundException, UnprocessableEntityException } from '@ne
 import { LinesService } from '../lines/lines.service';
 import type { ExportQuery, HistoryQuery } from './dto/history-query';
 import type { HistoryResponse } from './dto/history.dto';
-import { HistoryRepository, type ExportRow } from './history.repository';
+import { HistoryRepository, type BucketRow, type ExportRow } from './history.repository';
 import { ZonedTimeFormatter } from './zoned-time';
 
 const DEFAULT_RANGE_MS = 3600_000;
 const DEFAULT_MAX_POINTS = 1000;
 const EXPORT_PAGE_ROWS = 5000;
+const MINUTE_MS = 60_000;
+
+const floorMinute = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
 export interface CsvExport {
   filename: string;
@@ -39,13 +42,31 @@ export class HistoryService {
       };
     }
     const bucketMs = Math.max(1, Math.ceil((to.getTime() - from.getTime()) / maxPoints));
-    const buckets = await this.repo.buckets(lineId, q.metric, from, to, bucketMs);
+    const buckets =
+      bucketMs >= MINUTE_MS ? await this.minuteBuckets(lineId, q.metric, from, to, maxPoints) : { bucketMs, rows: await this.repo.buckets(lineId, q.metric, from, to, bucketMs) };
     return {
       ...base,
       resolution: 'bucketed',
-      bucket_ms: bucketMs,
-      points: buckets.map((b) => ({ time: b.bucket.toISOString(), min: b.min, max: b.max, avg: b.avg, count: b.count })),
+      bucket_ms: buckets.bucketMs,
+      // The first bucket may start before `from` (buckets are aligned on minutes): it holds only readings
+      // from `from` on, so it is labelled with `from`, and every point stays within the range asked for.
+      points: buckets.rows.map((b) => ({ time: new Date(Math.max(b.bucket.getTime(), from.getTime())).toISOString(), min: b.min, max: b.max, avg: b.avg, count: b.count })),
     };
+  }
+
+  /**
+   * Buckets of a minute or more are whole minutes on the UTC minute grid, so that the per-minute rollup
+   * can answer them exactly; raw rows fill what it does not cover (the partial first and last minutes,
+   * the minutes not rolled up yet, minutes with late rows not re-rolled yet).
+   */
+  private async minuteBuckets(lineId: string, metric: string, from: Date, to: Date, maxPoints: number): Promise<{ bucketMs: number; rows: BucketRow[] }> {
+    const origin = floorMinute(from.getTime());
+    const bucketMs = Math.ceil((to.getTime() - origin) / (maxPoints * MINUTE_MS)) * MINUTE_MS;
+    const headEnd = Math.ceil(from.getTime() / MINUTE_MS) * MINUTE_MS;
+    const rolled = (await this.repo.rolledBefore())?.getTime() ?? headEnd;
+    const rolledEnd = Math.max(headEnd, Math.min(rolled, floorMinute(to.getTime())));
+    const span = { from, headEnd: new Date(headEnd), rolledEnd: new Date(rolledEnd), to };
+    return { bucketMs, rows: await this.repo.minuteBuckets(lineId, metric, span, bucketMs, new Date(origin)) };
   }
 
   /** Checks everything before the first byte is sent; the rows then stream page by page. */

@@ -6,6 +6,7 @@ import {
   CHANNELS,
   CLIENT_FIELDS,
   CLIENT_TYPES,
+  CloseCode,
   ErrorCode,
   LINE_STATES,
   SCALAR_METRICS,
@@ -80,6 +81,13 @@ describe('docs/asyncapi.yaml', () => {
     expect([...(code.enum as string[])].sort()).toEqual(Object.values(ErrorCode).sort());
     expect(at('#/components/schemas/channels/items').enum).toEqual([...CHANNELS]);
     expect(at('#/components/schemas/LineStatus/properties/state').enum).toEqual([...LINE_STATES]);
+  });
+
+  it('lists every close code of libs/protocol', () => {
+    const text = String((doc.info as Node).description).replace(/\s+/g, ' ');
+    const listed = /Close codes: ([^.]*)\./.exec(text)?.[1] ?? '';
+    const codes = [...listed.matchAll(/\b(1\d{3}|4\d{3})\b/g)].map((m) => Number(m[1]));
+    expect(codes.sort()).toEqual(Object.values(CloseCode).sort());
   });
 
   it('has the MQTT topics and telemetry fields of libs/protocol', () => {

@@ -4,6 +4,7 @@ import { LinesModule } from '../lines/lines.module';
 import { RealtimeCommands } from './realtime-commands';
 import { RealtimeGateway } from './realtime.gateway';
 import { RealtimeService } from './realtime.service';
+import { StreamStateRepository } from './stream-state.repository';
 
 @Module({
   // AuthModule provides WS_AUTHENTICATOR (auth/ws-authenticator.ts: token, Origin allow-list).
@@ -12,6 +13,7 @@ import { RealtimeService } from './realtime.service';
     RealtimeGateway,
     RealtimeService,
     RealtimeCommands,
+    StreamStateRepository,
   ],
   exports: [RealtimeService, RealtimeCommands, AuthModule],
 })

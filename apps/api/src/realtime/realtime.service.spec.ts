@@ -8,6 +8,7 @@ import type { Outgoing, Sink } from './connection';
 import { RealtimeCommandError, RealtimeCommands } from './realtime-commands';
 import { RealtimeService } from './realtime.service';
 import { ReplayRing, StreamEntry } from './stream-entry';
+import type { SavedStreamState, StreamStateStore } from './stream-state';
 
 type Frame = { type: string; seq?: number; data: Record<string, unknown> };
 
@@ -31,6 +32,9 @@ class FakeSink implements Sink {
   }
   close(code: number, reason: string): void {
     this.closed = { code, reason };
+  }
+  connected(): boolean {
+    return this.closed === null;
   }
   ofType(type: string): Frame[] {
     return this.frames.filter((f) => f.type === type);
@@ -56,9 +60,32 @@ const lines = { latestReadings: () => [], statuses: () => [], list: () => [] } a
 const anonymous: Principal = { username: 'anonymous', role: 'operator', anonymous: true, expiresAt: null };
 const engineer: Principal = { username: 'eve', role: 'engineer', anonymous: false, expiresAt: null };
 
-function newHub(overrides: Partial<AppConfig['realtime']> = {}): { hub: RealtimeService; commands: RealtimeCommands } {
+/** The stream_state table in memory: take() reads and deletes, as the repository does. */
+class MemoryStreamStateStore implements StreamStateStore {
+  readonly rows = new Map<string, SavedStreamState>();
+  failTake = false;
+  failSave = false;
+  async take(instanceId: string): Promise<SavedStreamState | null> {
+    if (this.failTake) throw new Error('database down');
+    const row = this.rows.get(instanceId) ?? null;
+    this.rows.delete(instanceId);
+    // Through JSON, as through the jsonb column: nothing of the live objects survives.
+    return row && (JSON.parse(JSON.stringify(row)) as SavedStreamState);
+  }
+  async save(instanceId: string, state: SavedStreamState): Promise<void> {
+    if (this.failSave) throw new Error('database down');
+    this.rows.set(instanceId, state);
+  }
+}
+
+function newHub(
+  overrides: Partial<AppConfig['realtime']> = {},
+  store: StreamStateStore = new MemoryStreamStateStore(),
+  { sharedGroup = null, mqttUrl = 'mqtt://broker:1883' }: { sharedGroup?: string | null; mqttUrl?: string | null } = {},
+): { hub: RealtimeService; commands: RealtimeCommands } {
   const commands = new RealtimeCommands();
-  const hub = new RealtimeService({ realtime: { ...realtimeConfig, ...overrides } } as AppConfig, lines, commands);
+  const config = { realtime: { ...realtimeConfig, ...overrides }, mqtt: { url: mqttUrl }, cluster: { instanceId: 'api-1', sharedGroup } } as AppConfig;
+  const hub = new RealtimeService(config, lines, commands, store);
   return { hub, commands };
 }
 
@@ -212,6 +239,178 @@ describe(RealtimeService.name, () => {
     hub.attach(sink, { ...engineer, expiresAt: Date.now() + 30 });
     await waitFor(() => sink.closed !== null, 'the sink to be closed', 2000);
     expect(sink.closed?.code).toBe(CloseCode.UNAUTHENTICATED);
+  });
+});
+
+describe(`${RealtimeService.name} stream continuity`, () => {
+  const ts = '2026-01-01T00:00:00.000Z';
+
+  /** A hub that published `n` messages on line 1 and was shut down gracefully. */
+  async function stoppedAfter(n: number, store: MemoryStreamStateStore, overrides: Partial<AppConfig['realtime']> = {}): Promise<RealtimeService> {
+    const { hub } = newHub(overrides, store);
+    await hub.restoreStream();
+    for (let i = 1; i <= n; i++) hub.publish('production_data', data('1', i), '1', ts);
+    hub.beforeApplicationShutdown();
+    await hub.onApplicationShutdown();
+    return hub;
+  }
+
+  async function restarted(store: MemoryStreamStateStore, overrides: Partial<AppConfig['realtime']> = {}): Promise<RealtimeService> {
+    const { hub } = newHub(overrides, store);
+    await hub.restoreStream();
+    return hub;
+  }
+
+  async function resume(hub: RealtimeService, epoch: string | null, lastSeq: number): Promise<FakeSink> {
+    const sink = new FakeSink();
+    const conn = hub.attach(sink, anonymous);
+    hub.resumeFrom(conn, epoch, lastSeq);
+    await tick();
+    return sink;
+  }
+
+  it('continues the saved epoch at seq + 1 and replays across the restart without a gap', async () => {
+    const store = new MemoryStreamStateStore();
+    const before = await stoppedAfter(5, store);
+    expect(store.rows.get('api-1')).toMatchObject({ epoch: before.epoch, seq: 5 });
+
+    const after = await restarted(store);
+    expect(after.epoch).toBe(before.epoch);
+    expect(after.health()).toMatchObject({ seq: 5, stream_continued: true, replay_oldest_seq: 1 });
+    after.publish('production_data', data('1', 6), '1', ts); // queued by the broker during the downtime
+
+    const sink = await resume(after, before.epoch, 3);
+    expect(sink.frames.map((f) => [f.type, f.seq ?? null])).toEqual([
+      ['connected', null],
+      ['production_data', 4],
+      ['production_data', 5],
+      ['production_data', 6],
+      ['resumed', null],
+    ]);
+    expect(sink.ofType('resumed')[0].data).toMatchObject({ recovered: true, epoch: before.epoch, seq: 6 });
+    // The replayed frames are the ones sent before the restart, byte for byte.
+    expect(sink.frames[1]).toEqual({ type: 'production_data', timestamp: ts, seq: 4, data: data('1', 4) });
+    expect(sink.connected()).toBe(true);
+  });
+
+  it.each([
+    ['as one of several instances (the others published while it was down)', { sharedGroup: 'line-monitor' }],
+    ['on the embedded broker (it stopped too: devices backfill, which is not streamed)', { mqttUrl: null }],
+  ])('does not continue %s, and uses the state up', async (_why, where) => {
+    const store = new MemoryStreamStateStore();
+    const before = await stoppedAfter(5, store);
+    const { hub: after } = newHub({}, store, where);
+    await after.restoreStream();
+    expect(after.epoch).not.toBe(before.epoch);
+    expect(store.rows.size).toBe(0);
+    const sink = await resume(after, before.epoch, 3);
+    expect(sink.ofType('resumed')[0].data).toMatchObject({ recovered: false });
+  });
+
+  it('uses a saved state once: the next start (e.g. after a crash) begins a new epoch', async () => {
+    const store = new MemoryStreamStateStore();
+    const before = await stoppedAfter(3, store);
+    await restarted(store);
+    expect(store.rows.size).toBe(0);
+    const afterCrash = await restarted(store);
+    expect(afterCrash.epoch).not.toBe(before.epoch);
+    expect(afterCrash.health()).toMatchObject({ seq: 0, stream_continued: false });
+    const sink = await resume(afterCrash, before.epoch, 3);
+    expect(sink.ofType('resumed')[0].data).toMatchObject({ recovered: false });
+  });
+
+  it('does not recover a seq beyond the saved one (a stale state), nor one older than the ring', async () => {
+    const store = new MemoryStreamStateStore();
+    const before = await stoppedAfter(12, store, { replayBufferSize: 10 });
+    const after = await restarted(store, { replayBufferSize: 10 });
+    expect((await resume(after, before.epoch, 13)).ofType('resumed')[0].data).toMatchObject({ recovered: false });
+    expect((await resume(after, before.epoch, 1)).ofType('resumed')[0].data).toMatchObject({ recovered: false });
+    const inRing = await resume(after, before.epoch, 2);
+    expect(inRing.ofType('production_data').map((f) => f.seq)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(inRing.ofType('resumed')[0].data).toMatchObject({ recovered: true });
+  });
+
+  it('resumes an SSE Last-Event-ID (no epoch) across the restart', async () => {
+    const store = new MemoryStreamStateStore();
+    await stoppedAfter(4, store);
+    const after = await restarted(store);
+    const sink = await resume(after, null, 2);
+    expect(sink.ofType('production_data').map((f) => f.seq)).toEqual([3, 4]);
+    expect(sink.ofType('resumed')[0].data).toMatchObject({ recovered: true });
+  });
+
+  it('starts a new epoch when the saved state is unusable or cannot be read, and survives a failed save', async () => {
+    const store = new MemoryStreamStateStore();
+    store.rows.set('api-1', { epoch: 'e', seq: 5, ring: [[3, 'production_data', '1', '{}']] }); // ring does not end at seq
+    const hole = await restarted(store);
+    expect(hole.epoch).not.toBe('e');
+    expect(hole.health()).toMatchObject({ seq: 0, stream_continued: false });
+
+    store.rows.set('api-1', { epoch: 'e', seq: 0, ring: [] });
+    store.failTake = true;
+    expect((await restarted(store)).epoch).not.toBe('e');
+
+    store.failTake = false;
+    const failing = await restarted(store);
+    store.failSave = true;
+    await expect(failing.onApplicationShutdown()).resolves.toBeUndefined();
+    expect(store.rows.size).toBe(0);
+  });
+
+  it('keeps only the state of its own instance', async () => {
+    const store = new MemoryStreamStateStore();
+    store.rows.set('api-2', { epoch: 'other', seq: 7, ring: [] });
+    const hub = await restarted(store);
+    expect(hub.epoch).not.toBe('other');
+    expect(store.rows.has('api-2')).toBe(true);
+  });
+});
+
+describe('RealtimeService.restartStream', () => {
+  it('starts a new epoch with an empty ring and closes every connection with 1012', async () => {
+    const { hub } = newHub();
+    const sinks = [new FakeSink(), new FakeSink()];
+    for (const sink of sinks) hub.attach(sink, anonymous);
+    for (let i = 1; i <= 3; i++) hub.publish('production_data', data('1', i), '1', new Date().toISOString());
+    const old = hub.epoch;
+
+    hub.restartStream('missed messages from api-2');
+
+    expect(hub.epoch).not.toBe(old);
+    for (const sink of sinks) expect(sink.closed).toEqual({ code: CloseCode.SERVICE_RESTART, reason: expect.stringMatching(/restart/) });
+    // What was queued for them before the close still went out, in the old epoch.
+    expect(sinks[0].ofType('production_data').map((f) => f.seq)).toEqual([1, 2, 3]);
+    expect(hub.health()).toMatchObject({ active_connections: 0, replay_oldest_seq: null, seq: 3, stream_restarts: 1 });
+
+    const ws = new FakeSink();
+    const conn = hub.attach(ws, anonymous);
+    hub.resumeFrom(conn, old, 2);
+    // SSE sends only the seq: one from before the restart is the abandoned stream's.
+    const sse = new FakeSink();
+    hub.resumeFrom(hub.attach(sse, anonymous), null, 3);
+    await tick();
+    expect(ws.ofType('connected')[0].data).toMatchObject({ epoch: hub.epoch, seq: 3 });
+    expect(ws.ofType('resumed')[0].data).toMatchObject({ recovered: false, epoch: hub.epoch });
+    expect(sse.ofType('resumed')[0].data).toMatchObject({ recovered: false });
+
+    // The new epoch is resumable as usual.
+    hub.publish('production_data', data('1', 4), '1', new Date().toISOString());
+    const later = new FakeSink();
+    hub.resumeFrom(hub.attach(later, anonymous), hub.epoch, 3);
+    await tick();
+    expect(later.ofType('production_data').map((f) => f.seq)).toEqual([4]);
+    expect(later.ofType('resumed')[0].data).toMatchObject({ recovered: true });
+  });
+
+  it('invalidates a state already saved at shutdown, so the next start does not continue the abandoned stream', async () => {
+    const store = new MemoryStreamStateStore();
+    const { hub } = newHub({}, store);
+    hub.publish('production_data', data('1', 1), '1', new Date().toISOString());
+    hub.beforeApplicationShutdown();
+    await hub.onApplicationShutdown();
+    expect(store.rows.size).toBe(1);
+    hub.restartStream('missed messages while stopping');
+    await waitFor(() => store.rows.size === 0, 'the saved state to be deleted', 2000);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
@@ -29,6 +30,11 @@ import { LinesService } from '../lines/lines.service';
 import { Connection, type Outgoing, type Sink } from './connection';
 import { RealtimeCommandError, RealtimeCommands, type PluggableCommand } from './realtime-commands';
 import { ReplayRing, StreamEntry } from './stream-entry';
+import { StreamStateRepository } from './stream-state.repository';
+import { fromSaved, toSaved, type StreamStateStore } from './stream-state';
+
+/** How long a shutdown waits for the stream state to be saved (a hung database must not hang it). */
+const SAVE_TIMEOUT_MS = 5000;
 
 export interface FrameError {
   code: ErrorCodeT;
@@ -45,13 +51,23 @@ export type Admission = { ok: true } | { ok: false; code: number; reason: string
  * slow-consumer handling and the counters of /health/websocket.
  */
 @Injectable()
-export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(RealtimeService.name);
   private readonly connections = new Set<Connection>();
   private readonly perUser = new Map<string, number>();
-  /** Changes whenever this server's stream restarts, so a client can tell its seq is from another stream. */
-  readonly epoch = randomUUID();
+  /**
+   * Changes whenever this server's stream restarts, so a client can tell its seq is from another stream.
+   * A graceful restart continues the saved one (onModuleInit); a crash or restartStream() starts a new one.
+   */
+  private _epoch: string = randomUUID();
   private seq = 0;
+  /** Seq at which restartStream() began this epoch: an SSE Last-Event-ID (no epoch) up to it is the old stream's. */
+  private epochFloor = 0;
+  /** Whether this epoch continues the one a graceful shutdown saved. */
+  private continued = false;
+  /** Set once the state is saved at shutdown: anything published later would be missing from the saved stream. */
+  private saved = false;
+  private warnedLatePublish = false;
   private readonly ring: ReplayRing;
   private pingTimer?: NodeJS.Timeout;
   private readonly dirty = new Set<Connection>();
@@ -68,17 +84,25 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
     refused_connections: 0,
     slow_consumer_closes: 0,
     coalesced: 0,
+    stream_restarts: 0,
   };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lines: LinesService,
     private readonly commands: RealtimeCommands,
+    @Inject(StreamStateRepository) private readonly streamState: StreamStateStore,
   ) {
     this.ring = new ReplayRing(config.realtime.replayBufferSize);
   }
 
-  onModuleInit(): void {
+  get epoch(): string {
+    return this._epoch;
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Before the HTTP server listens and the broker delivers what it kept meanwhile: those get seq + 1.
+    await this.restoreStream();
     // ws README: ping on an interval, terminate a connection that missed two pongs.
     this.pingTimer = setInterval(() => this.checkLiveness(), this.config.realtime.pingIntervalMs);
     this.pingTimer.unref();
@@ -92,6 +116,92 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
   beforeApplicationShutdown(): void {
     this.shuttingDown = true;
     for (const conn of [...this.connections]) this.close(conn, CloseCode.GOING_AWAY, 'server shutdown');
+  }
+
+  /**
+   * Nest calls this after the transports are closed (no more ingest, so nothing more to publish) and
+   * before TypeORM's own hook (global modules go last) closes the database: the stream is final here.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.saveStream();
+  }
+
+  // ---------- stream continuity across a graceful restart ----------
+
+  /** Continues the stream a graceful shutdown of this instance saved, if any; the saved state is used up. */
+  async restoreStream(): Promise<void> {
+    const instanceId = this.config.cluster.instanceId;
+    let saved;
+    try {
+      saved = await this.streamState.take(instanceId);
+    } catch (err) {
+      this.logger.error(`Could not read the saved stream state: starting epoch ${this._epoch}`, err instanceof Error ? err.stack : String(err));
+      return;
+    }
+    if (!saved) {
+      this.logger.log(`No saved stream state (first start or not a graceful stop): new epoch ${this._epoch}`);
+      return;
+    }
+    // Continuing is honest only if what arrived meanwhile comes through this stream now. Not with the
+    // embedded broker: it stopped with us, so devices backfill (stored, never streamed). Not as one of
+    // several instances: what the others published meanwhile went past us (cluster/).
+    const why = !this.config.mqtt.url ? 'the embedded broker stopped with the api' : this.config.cluster.sharedGroup ? 'other instances published meanwhile' : null;
+    if (why) {
+      this.logger.log(`Not continuing the saved stream (${why}): new epoch ${this._epoch}`);
+      return;
+    }
+    const state = fromSaved(saved);
+    if (typeof state === 'string') {
+      this.logger.warn(`Saved stream state unusable (${state}): new epoch ${this._epoch}`);
+      return;
+    }
+    this._epoch = state.epoch;
+    this.seq = state.seq;
+    this.epochFloor = 0;
+    this.ring.clear();
+    for (const e of state.entries) this.ring.push(e);
+    this.continued = true;
+    this.logger.log(`Continuing stream epoch ${state.epoch} at seq ${state.seq + 1} (${state.entries.length} messages to replay)`);
+  }
+
+  /** Saves epoch, seq and the replay ring for the next start of this instance (graceful shutdown only). */
+  async saveStream(): Promise<void> {
+    if (this.saved) return;
+    this.saved = true;
+    const state = toSaved({ epoch: this._epoch, seq: this.seq, entries: this.ring.entries() });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${SAVE_TIMEOUT_MS} ms`)), SAVE_TIMEOUT_MS)));
+    try {
+      await Promise.race([this.streamState.save(this.config.cluster.instanceId, state), timeout]);
+      this.logger.log(`Saved stream epoch ${state.epoch} at seq ${state.seq} (${state.ring.length} messages) for the next start`);
+    } catch (err) {
+      // The next start then begins a new epoch: clients resume with recovered: false and reload.
+      this.logger.error('Could not save the stream state', err instanceof Error ? err.stack : String(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Starts a new epoch: the ring is emptied and every connection is closed with 1012, so clients reconnect,
+   * resume with recovered: false and reload a snapshot. For when this instance knows its stream has a
+   * hole (e.g. it missed messages from a peer).
+   */
+  restartStream(reason: string): void {
+    const previous = this._epoch;
+    this._epoch = randomUUID();
+    // seq keeps counting: an epoch-less SSE resume up to here is then recognisably the old stream's.
+    this.epochFloor = this.seq;
+    this.continued = false;
+    this.ring.clear();
+    this.stats.stream_restarts++;
+    const conns = [...this.connections];
+    this.logger.warn(`Stream restarted (${reason}): epoch ${previous} -> ${this._epoch} at seq ${this.seq}; closing ${conns.length} connections`);
+    for (const conn of conns) this.close(conn, CloseCode.SERVICE_RESTART, 'stream restarted: reconnect');
+    if (this.saved) {
+      // Shutting down and already saved: the saved stream is the abandoned one, so the next start must not continue it.
+      this.streamState.take(this.config.cluster.instanceId).catch((err: unknown) => this.logger.error('Could not invalidate the saved stream state', String(err)));
+    }
   }
 
   // ---------- connections ----------
@@ -131,7 +241,7 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
       protocol_version: PROTOCOL_VERSION,
       server_time: new Date().toISOString(),
       heartbeat_interval_ms: this.config.realtime.heartbeatIntervalMs,
-      epoch: this.epoch,
+      epoch: this._epoch,
       seq: conn.startSeq,
       user: userOf(principal),
     });
@@ -265,12 +375,15 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
   resumeFrom(conn: Connection, epoch: string | null, lastSeq: number, requestId?: string): void {
     const entries = this.replay(epoch, lastSeq, conn.startSeq);
     if (entries) for (const e of entries) if (conn.wants(e)) this.enqueue(conn, e);
-    this.reply(conn, 'resumed', { recovered: entries !== null, epoch: this.epoch, seq: conn.startSeq }, requestId);
+    this.reply(conn, 'resumed', { recovered: entries !== null, epoch: this._epoch, seq: conn.startSeq }, requestId);
   }
 
   /** Kept entries in (lastSeq, upTo], or null when that cannot be recovered (other epoch, too old). */
   private replay(epoch: string | null, lastSeq: number, upTo: number): StreamEntry[] | null {
-    if (epoch !== null && epoch !== this.epoch) return null;
+    if (epoch !== null && epoch !== this._epoch) return null;
+    // Without an epoch, a seq at or before a restartStream() belongs to the stream that was abandoned.
+    if (epoch === null && this.epochFloor > 0 && lastSeq <= this.epochFloor) return null;
+    // A seq this stream never reached: the client's stream is not this one (e.g. a stale saved state).
     if (lastSeq > this.seq) return null;
     return this.ring.since(lastSeq, upTo);
   }
@@ -287,7 +400,7 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
     const status = Object.fromEntries(this.lines.statuses().map((s) => [s.production_line_id, s]));
     const wanted = data.lines ? new Set(data.lines) : null;
     const alarms = (await this.commands.listActiveAlarms()).filter((a) => !wanted || wanted.has(a.production_line_id));
-    this.reply(conn, 'snapshot', { lines, line_status: status, active_alarms: alarms, epoch: this.epoch, seq }, data.request_id);
+    this.reply(conn, 'snapshot', { lines, line_status: status, active_alarms: alarms, epoch: this._epoch, seq }, data.request_id);
   }
 
   private async pluggable<K extends PluggableCommand>(conn: Connection, type: K, data: ClientDataMap[K]): Promise<void> {
@@ -307,6 +420,10 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
    * once for all. `lineId` null: not about one line (notifications).
    */
   publish<T extends StreamType>(type: T, data: ServerDataMap[T], lineId: string | null, timestamp: string): void {
+    if (this.saved && !this.warnedLatePublish) {
+      this.warnedLatePublish = true;
+      this.logger.warn(`"${type}" published after the stream state was saved: it will be missing on resume`);
+    }
     const seq = ++this.seq;
     const entry = new StreamEntry(seq, type, channelOf(type), lineId, JSON.stringify({ type, timestamp, seq, data }));
     this.ring.push(entry);
@@ -335,8 +452,10 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
       queued_messages: queued,
       buffered_bytes: buffered,
       subscribers,
-      epoch: this.epoch,
+      epoch: this._epoch,
       seq: this.seq,
+      // true: this epoch was continued from a graceful restart's saved state.
+      stream_continued: this.continued,
       replay_oldest_seq: this.ring.oldestSeq(),
     };
   }
@@ -478,7 +597,7 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
       messages_sent: conn.sent,
       messages_received: conn.received,
       subscription: subscriptionOf(conn),
-      server: { active_connections: this.connections.size, epoch: this.epoch, seq: this.seq },
+      server: { active_connections: this.connections.size, epoch: this._epoch, seq: this.seq },
       transport: conn.sink.transport,
       user: userOf(conn.principal),
     };

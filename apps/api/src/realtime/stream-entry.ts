@@ -44,6 +44,21 @@ export class ReplayRing {
     if (this.count < this.capacity) this.count++;
   }
 
+  /** Forgets everything kept (a new epoch: nothing of the old stream can be replayed). */
+  clear(): void {
+    this.slots.fill(undefined);
+    this.next = 0;
+    this.count = 0;
+  }
+
+  /** Every kept entry, oldest first. */
+  entries(): StreamEntry[] {
+    const first = (this.next - this.count + this.capacity) % this.capacity;
+    const out: StreamEntry[] = [];
+    for (let k = 0; k < this.count; k++) out.push(this.slots[(first + k) % this.capacity]!);
+    return out;
+  }
+
   /** Seq of the oldest message kept; null when empty. */
   oldestSeq(): number | null {
     if (this.count === 0) return null;

@@ -2,17 +2,32 @@ import { describe, expect, it } from '@jest/globals';
 import { waitFor } from '../../../../test/support/waiting';
 import { BatchWriter } from './batch-writer';
 
+/** A writer of at most 3 items a batch that records its calls and answers `batch<n>` for the n-th. */
+function recordingWriter() {
+  const calls: number[][] = [];
+  const w = new BatchWriter<number, string>(async (items) => {
+    calls.push(items);
+    return `batch${calls.length}`;
+  }, { flushMs: 1000, maxBatch: 3 });
+  return { w, calls };
+}
+
 describe(BatchWriter.name, () => {
   it('writes up to maxBatch items in one call, and the rest in the next', async () => {
-    const calls: number[][] = [];
-    const w = new BatchWriter<number, string>(async (items) => {
-      calls.push(items);
-      return `batch${calls.length}`;
-    }, { flushMs: 1000, maxBatch: 3 });
+    const { w, calls } = recordingWriter();
     const results = await Promise.all([1, 2, 3, 4].map((n) => w.add(n)));
     await w.flush();
     expect(calls).toEqual([[1, 2, 3], [4]]);
     expect(results).toEqual(['batch1', 'batch1', 'batch1', 'batch2']);
+  });
+
+  it('keeps the items of one addAll in the same batch, and writes a group larger than maxBatch alone', async () => {
+    const { w, calls } = recordingWriter();
+    const results = await Promise.all([w.addAll([1, 2]), w.addAll([3, 4]), w.addAll([5, 6, 7, 8]), w.add(9)]);
+    await w.flush();
+    expect(calls).toEqual([[1, 2], [3, 4], [5, 6, 7, 8], [9]]);
+    expect(results).toEqual(['batch1', 'batch2', 'batch3', 'batch4']);
+    expect(w.queued).toBe(0);
   });
 
   it('flushes a partial batch after flushMs', async () => {
@@ -40,6 +55,33 @@ describe(BatchWriter.name, () => {
     await Promise.all([first, ...rest]);
     expect(maxInFlight).toBe(1);
     expect(calls.flat()).toEqual([1, 2, 3]);
+  });
+
+  it('with concurrency 2, writes two batches at once and still settles them in the order taken', async () => {
+    const releases: (() => void)[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const w = new BatchWriter<number, number>(async (items) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise<void>((r) => releases.push(r));
+      inFlight--;
+      return items[0];
+    }, { flushMs: 0, maxBatch: 1, concurrency: 2 });
+    const settled: number[] = [];
+    const adds = [1, 2, 3].map((n) => w.add(n).then((r) => void settled.push(r)));
+    await waitFor(() => releases.length === 2, 'two writes in flight');
+    releases[1](); // the second batch commits first
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toEqual([]);
+    releases[0]();
+    await waitFor(() => releases.length === 3, 'the third write');
+    releases[2]();
+    await Promise.all(adds);
+    expect(settled).toEqual([1, 2, 3]);
+    expect(maxInFlight).toBe(2);
+    await w.flush();
+    expect(w.queued).toBe(0);
   });
 
   it('rejects every item of a failed batch, and goes on with the next', async () => {

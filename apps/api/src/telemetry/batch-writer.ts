@@ -3,6 +3,11 @@ export interface BatchWriterOptions {
   flushMs: number;
   maxBatch: number;
   /**
+   * Writes in flight at once (default 1). With 2 the next batch is prepared and sent while the database
+   * works on the previous one. Batches still settle in the order they were taken.
+   */
+  concurrency?: number;
+  /**
    * Retry a failed batch (same items, same order) with exponential backoff instead of rejecting it: the
    * database being down pauses writing, it loses nothing. `onError` hears every failure.
    */
@@ -11,15 +16,22 @@ export interface BatchWriterOptions {
 
 /**
  * Collects items and writes them in batches: flushed when `maxBatch` items wait or `flushMs` after
- * the first one, one write in flight at a time (what arrives meanwhile forms the next batch, so batches
- * grow with the load). Each `add` resolves when its batch is written.
+ * the first one, `concurrency` writes in flight at a time (what arrives meanwhile forms the next batch,
+ * so batches grow with the load). Each `add` (one item) or `addAll` (a group, e.g. the rows of one MQTT message)
+ * resolves when its batch is written. A group is never split: a batch holds whole groups, and a group
+ * larger than `maxBatch` is written alone.
  */
 export class BatchWriter<T, R> {
-  private pending: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  // One entry (and one promise) per group, not per item: ingest adds a message's rows at once.
+  private pending: PendingGroup<T, R>[] = [];
+  private pendingItems = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
-  private writing: Promise<void> | null = null;
+  private writes = 0;
+  // Settles when the batch taken last has settled (and with it every earlier one): batches resolve in order.
+  private lastSettled: Promise<void> = Promise.resolve();
   private failing = false;
   private closed = false;
+  private inWrite = 0;
 
   constructor(
     private readonly write: (items: T[]) => Promise<R>,
@@ -28,7 +40,7 @@ export class BatchWriter<T, R> {
 
   /** Items waiting, including the batch being written. */
   get queued(): number {
-    return this.pending.length + this.inWrite;
+    return this.pendingItems + this.inWrite;
   }
 
   /** True while the last write failed and is being retried. */
@@ -36,13 +48,17 @@ export class BatchWriter<T, R> {
     return this.failing;
   }
 
-  private inWrite = 0;
-
   add(item: T): Promise<R> {
+    return this.addAll([item]);
+  }
+
+  /** Adds the items together (they go into the same batch); resolves with that batch's result. */
+  addAll(items: T[]): Promise<R> {
     if (this.closed) return Promise.reject(new BatchWriterClosedError());
     return new Promise<R>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
-      if (this.pending.length >= this.opts.maxBatch) this.kick();
+      this.pending.push({ items, resolve, reject });
+      this.pendingItems += items.length;
+      if (this.pendingItems >= this.opts.maxBatch) this.kick();
       else if (!this.timer) {
         this.timer = this.opts.flushMs > 0 ? setTimeout(() => this.kick(), this.opts.flushMs) : setImmediate(() => this.kick());
       }
@@ -51,9 +67,9 @@ export class BatchWriter<T, R> {
 
   /** Writes everything queued now; resolves when it is written. */
   async flush(): Promise<void> {
-    while (this.pending.length > 0 || this.writing) {
+    while (this.pending.length > 0 || this.writes > 0) {
       this.kick();
-      await this.writing;
+      await this.lastSettled;
     }
   }
 
@@ -66,6 +82,7 @@ export class BatchWriter<T, R> {
     this.closed = true;
     this.clearTimer();
     const waiting = this.pending.splice(0);
+    this.pendingItems = 0;
     for (const p of waiting) p.reject(new BatchWriterClosedError());
   }
 
@@ -78,17 +95,39 @@ export class BatchWriter<T, R> {
 
   private kick(): void {
     this.clearTimer();
-    if (this.writing || this.pending.length === 0) return;
-    const batch = this.pending.splice(0, this.opts.maxBatch);
-    this.inWrite = batch.length;
-    this.writing = this.writeWithRetry(batch.map((p) => p.item))
+    while (this.writes < (this.opts.concurrency ?? 1) && this.pending.length > 0) this.startWrite();
+  }
+
+  private startWrite(): void {
+    // Whole groups up to maxBatch items (at least one group).
+    let groups = 0;
+    let size = 0;
+    while (groups < this.pending.length && (groups === 0 || size + this.pending[groups].items.length <= this.opts.maxBatch)) {
+      size += this.pending[groups].items.length;
+      groups++;
+    }
+    const batch = this.pending.splice(0, groups);
+    this.pendingItems -= size;
+    this.inWrite += size;
+    this.writes++;
+    const items = batch.length === 1 ? batch[0].items : batch.flatMap((p) => p.items);
+    const before = this.lastSettled;
+    // Settled after the batches taken before it, whatever order the database finishes them in: callers
+    // (and what they broadcast) see commits in arrival order.
+    this.lastSettled = this.writeWithRetry(items)
       .then(
-        (r) => batch.forEach((p) => p.resolve(r)),
-        (e: unknown) => batch.forEach((p) => p.reject(e)),
+        (r) =>
+          before.then(() => {
+            for (const p of batch) p.resolve(r);
+          }),
+        (e: unknown) =>
+          before.then(() => {
+            for (const p of batch) p.reject(e);
+          }),
       )
       .finally(() => {
-        this.writing = null;
-        this.inWrite = 0;
+        this.writes--;
+        this.inWrite -= size;
         // What arrived during the write goes next, without waiting for another timer.
         if (this.pending.length > 0) this.kick();
       });
@@ -112,6 +151,12 @@ export class BatchWriter<T, R> {
       }
     }
   }
+}
+
+interface PendingGroup<T, R> {
+  items: T[];
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
 }
 
 export class BatchWriterClosedError extends Error {

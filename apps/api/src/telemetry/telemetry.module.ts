@@ -1,3 +1,4 @@
+import { ClusterModule } from '../cluster/cluster.module';
 import { Module } from '@nestjs/common';
 import { AlarmsModule } from '../alarms/alarms.module';
 import { LinesModule } from '../lines/lines.module';
@@ -10,7 +11,7 @@ import { TelemetryRepository } from './telemetry.repository';
 import { TelemetryService } from './telemetry.service';
 
 @Module({
-  imports: [LinesModule, RealtimeModule, AlarmsModule],
+  imports: [LinesModule, RealtimeModule, AlarmsModule, ClusterModule],
   controllers: [TelemetryMqttController],
   providers: [TelemetryRepository, DeadLettersRepository, TelemetryService, TelemetryPartitionsRepository, TelemetryPartitionsService],
   exports: [TelemetryService],

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class HistoryPoint {
-  @ApiProperty({ description: 'Start of the bucket (or the reading time when raw), ISO-8601 UTC' })
+  @ApiProperty({ description: 'Start of the bucket (or the reading time when raw), ISO-8601 UTC; never before `from` (a first bucket that starts earlier is labelled `from`)' })
   time: string;
   @ApiProperty() min: number;
   @ApiProperty() max: number;
@@ -17,7 +17,7 @@ export class HistoryResponse {
   @ApiProperty() to: string;
   @ApiProperty({ enum: ['raw', 'bucketed'], description: 'raw when the range holds no more than max_points readings' })
   resolution: 'raw' | 'bucketed';
-  @ApiProperty({ nullable: true, type: Number, description: 'Bucket width in milliseconds (null when raw)' })
+  @ApiProperty({ nullable: true, type: Number, description: 'Bucket width in milliseconds (null when raw); a whole number of minutes, on the UTC minute grid, when a minute or more' })
   bucket_ms: number | null;
   @ApiProperty({ type: [HistoryPoint] })
   points: HistoryPoint[];
