@@ -86,7 +86,10 @@ export async function startApi(config: AppConfig, opts: { logger?: LoggerService
       ? new SharedIngestMqttServer(ingestOptions, config.ingest.maxInFlight, config.ingest.maxInFlightBytes, config.cluster.sharedGroup, [topics.allTelemetry])
       : new AckAfterCommitMqttServer(ingestOptions, config.ingest.maxInFlight, config.ingest.maxInFlightBytes);
     app.get(TelemetryService).attachTransportStats(() => ingestTransport.ackStats());
-    const mqtt = app.connectMicroservice<MicroserviceOptions>({ strategy: ingestTransport }, { inheritAppConfig: true });
+    // Not inheritAppConfig: the global ValidationPipe and the async RolesGuard would run on every MQTT
+    // message (the handlers have no DTO, and the guard lets every non-HTTP call through): ~15% of
+    // ingest CPU per message (bench/README.md, tuning log).
+    const mqtt = app.connectMicroservice<MicroserviceOptions>({ strategy: ingestTransport });
     mqtt.status.subscribe((s) => brokerStatus.set(String(s)));
 
     const doc = new DocumentBuilder()
