@@ -87,11 +87,18 @@ async function waitForRollup(c, endMs) {
   return { waited_s, rows, dirty_left: s.dirty };
 }
 
-async function timeHttp(url) {
+async function timeHttp(url, retried = false) {
   const t0 = now();
-  const res = await fetch(url);
-  const body = Buffer.from(await res.arrayBuffer());
-  return { ms: now() - t0, status: res.status, bytes: body.length, body };
+  try {
+    const res = await fetch(url);
+    const body = Buffer.from(await res.arrayBuffer());
+    return { ms: now() - t0, status: res.status, bytes: body.length, body };
+  } catch (err) {
+    // undici says only "fetch failed": the reason is in `cause` (e.g. a kept-alive socket the server closed).
+    step(`history: ${url.replace(/\?.*/, '')} failed after ${fmt(now() - t0)} ms: ${err.cause?.code ?? ''} ${err.cause?.message ?? err.message}${retried ? '' : '; once more'}`);
+    if (retried) throw err;
+    return timeHttp(url, true);
+  }
 }
 
 function timePsqlCopy(dbUrl, sql) {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type INestApplication, Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -19,6 +20,9 @@ import type { AppConfig } from './config/app-config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import { RealtimeWsAdapter } from './realtime/realtime-ws.adapter';
 import { TelemetryService } from './telemetry/telemetry.service';
+
+/** Longer than nginx's upstream keepalive_timeout (60 s, nginx/templates). */
+export const HTTP_KEEP_ALIVE_MS = 75_000;
 
 export interface RunningApi {
   app: INestApplication;
@@ -106,8 +110,13 @@ export async function startApi(config: AppConfig, opts: { logger?: LoggerService
     await app.init();
     await app.startAllMicroservices();
     brokerStatus.set('connected');
+    const server = app.getHttpServer() as Server;
+    // Idle kept-alive connections stay open longer than nginx keeps its upstream ones (60 s): with
+    // Node's 5 s, nginx (or any client) reuses a socket the api is closing and gets a 502 / reset.
+    server.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
+    server.headersTimeout = HTTP_KEEP_ALIVE_MS + 1000;
     await app.listen(config.http.port, config.http.host);
-    const address = (app.getHttpServer() as Server).address() as AddressInfo;
+    const address = server.address() as AddressInfo;
     const httpUrl = `http://127.0.0.1:${address.port}`;
     logger.log(`HTTP and WebSocket on ${httpUrl} (/ws), MQTT ${mqttUrl}`);
 

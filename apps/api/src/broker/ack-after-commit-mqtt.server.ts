@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type BaseRpcContext, MqttContext, type MqttOptions, type ReadPacket, ServerMqtt } from '@nestjs/microservices';
 import type { MqttClient as MqttJsClient, IPublishPacket } from 'mqtt';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { asksForRedelivery, isLeftForRedelivery } from './redelivery';
 
 type PacketDone = (err?: Error) => void;
 // mqtt.js's private packet writer (declared without a type): the one way to send a PUBACK ourselves.
@@ -140,11 +141,11 @@ export class AckAfterCommitMqttServer extends ServerMqtt {
     this.inFlightBytes += bytes;
     // One reaction per message (not a catch/then/catch chain: promises are a share of ingest garbage).
     const settle = (err?: unknown): void => {
-      let redeliver = false;
+      // Shutting down before the write: leave it unacknowledged, the broker delivers it again. The mark
+      // on the packet, since Nest's exception handling may have replaced the error (broker/redelivery.ts).
+      const redeliver = isLeftForRedelivery(packet) || asksForRedelivery(err);
       if (err !== undefined) {
-        // Shutting down before the write: leave it unacknowledged, the broker delivers it again.
-        if (typeof err === 'object' && err !== null && (err as { redeliver?: unknown }).redeliver === true) redeliver = true;
-        else {
+        if (!redeliver) {
           // The service retries database failures itself; what reaches here is a bug for this one
           // message. Acknowledge it anyway: a poison message must not stop ingest.
           this.counters.handler_errors++;

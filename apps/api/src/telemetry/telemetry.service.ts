@@ -31,6 +31,8 @@ export interface IngestStats {
   in_flight_bytes: number;
   paused: boolean;
   acked: number;
+  /** Left unacknowledged on purpose at shutdown (not written): the broker delivers them again. */
+  left_for_redelivery: number;
 }
 
 /** Ingest: validate -> batch into PostgreSQL -> broadcast what was committed. Bad input is dead-lettered. */
@@ -99,6 +101,7 @@ export class TelemetryService implements BeforeApplicationShutdown {
       in_flight_bytes: t?.in_flight_bytes ?? 0,
       paused: t?.paused ?? false,
       acked: t?.acked ?? 0,
+      left_for_redelivery: t?.left_for_redelivery ?? 0,
     };
   }
 
