@@ -142,10 +142,7 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
       this.logger.log(`No saved stream state (first start or not a graceful stop): new epoch ${this._epoch}`);
       return;
     }
-    // Continuing is honest only if what arrived meanwhile comes through this stream now. Not with the
-    // embedded broker: it stopped with us, so devices backfill (stored, never streamed). Not as one of
-    // several instances: what the others published meanwhile went past us (cluster/).
-    const why = !this.config.mqtt.url ? 'the embedded broker stopped with the api' : this.config.cluster.sharedGroup ? 'other instances published meanwhile' : null;
+    const why = this.cannotContinue();
     if (why) {
       this.logger.log(`Not continuing the saved stream (${why}): new epoch ${this._epoch}`);
       return;
@@ -164,10 +161,24 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
     this.logger.log(`Continuing stream epoch ${state.epoch} at seq ${state.seq + 1} (${state.entries.length} messages to replay)`);
   }
 
+  /**
+   * Why a restart cannot continue this stream, or null. Continuing is honest only if what arrives
+   * meanwhile comes through the stream after the start. Not with the embedded broker: it stops with
+   * the api, so devices backfill (stored, never streamed). Not as one of several instances: what the
+   * others publish meanwhile goes past this one (cluster/).
+   */
+  private cannotContinue(): string | null {
+    if (!this.config.mqtt.url) return 'the embedded broker stopped with the api';
+    if (this.config.cluster.sharedGroup) return 'other instances published meanwhile';
+    return null;
+  }
+
   /** Saves epoch, seq and the replay ring for the next start of this instance (graceful shutdown only). */
   async saveStream(): Promise<void> {
     if (this.saved) return;
     this.saved = true;
+    // Nothing to save for a start that could not continue it (the stale row is taken at that start).
+    if (this.cannotContinue()) return;
     const state = toSaved({ epoch: this._epoch, seq: this.seq, entries: this.ring.entries() });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${SAVE_TIMEOUT_MS} ms`)), SAVE_TIMEOUT_MS)));
