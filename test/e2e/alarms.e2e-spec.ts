@@ -224,4 +224,40 @@ describe('alarms, end to end', () => {
       await ws.close();
     }
   });
+
+  it('acknowledges a flood in one request, each alarm on its own, with a result per alarm', async () => {
+    // Lines 6-8 beyond their diameter high (3 s) and high-high (1 s, comment required): six alarms.
+    const t0 = Date.now() - 10_000;
+    for (const [line, target] of [['6', 63], ['7', 75], ['8', 90]] as const) {
+      alarms.evaluate(line, reading(target * 1.07, new Date(t0)));
+      alarms.evaluate(line, reading(target * 1.07, new Date(t0 + 3500)));
+    }
+    await alarms.whenIdle();
+    const flood = (await http('GET', '/api/alarms?state=unacknowledged', null)).body.items.filter((a) => ['6', '7', '8'].includes(a.production_line_id));
+    expect(flood.map((a) => a.limit_kind).sort()).toEqual(['high', 'high', 'high', 'high_high', 'high_high', 'high_high']);
+    const ids = flood.map((a) => a.id!);
+
+    expect((await http('POST', '/api/alarms/ack', tokens.operator, { alarm_ids: ids })).status).toBe(403);
+    const empty = await http('POST', '/api/alarms/ack', tokens.engineer, { alarm_ids: [] });
+    expect([empty.status, empty.body.detail[0].loc]).toEqual([422, ['body', 'alarm_ids']]);
+    expect((await http('POST', '/api/alarms/ack', tokens.engineer, { alarm_ids: ['x'] })).status).toBe(422);
+
+    // Without a comment: the high ones go, the high-high ones say why not, an unknown id is reported.
+    type Bulk = { acknowledged: number; failed: number; results: { alarm_id: string; ok: boolean; changed: boolean; message: string }[] };
+    const first = (await http('POST', '/api/alarms/ack', tokens.engineer, { alarm_ids: [...ids, '987654'] })).body as unknown as Bulk;
+    expect([first.acknowledged, first.failed]).toEqual([3, 4]);
+    expect(first.results.find((r) => r.alarm_id === '987654')).toMatchObject({ ok: false, message: expect.stringMatching(/not found/) });
+    for (const a of flood.filter((x) => x.limit_kind === 'high_high')) {
+      expect(first.results.find((r) => r.alarm_id === a.id)).toMatchObject({ ok: false, changed: false, message: expect.stringMatching(/comment is required/) });
+    }
+    // With one: the rest go; those done already say so, and are not acknowledged twice.
+    const second = (await http('POST', '/api/alarms/ack', tokens.engineer, { alarm_ids: ids, comment: 'line 6-8 feed problem' })).body as unknown as Bulk;
+    expect([second.acknowledged, second.failed]).toEqual([3, 0]);
+    expect(second.results.filter((r) => !r.changed).every((r) => r.message === 'already acknowledged')).toBe(true);
+    const { rows } = await db.query<{ n: number; d: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT alarm_id)::int AS d FROM alarm_events WHERE action = 'acknowledge' AND alarm_id = ANY($1::bigint[])`,
+      [ids],
+    );
+    expect(rows[0]).toEqual({ n: 6, d: 6 });
+  });
 });

@@ -6,8 +6,8 @@ import type { Principal } from '../auth/principal';
 import { AlarmHttpFilter } from './alarm-http.filter';
 import type { AlarmKpis } from './alarm-kpis';
 import { AlarmKpisService } from './alarm-kpis.service';
-import { type AlarmCommandResult, type AlarmEventView, type AlarmPage, AlarmsService } from './alarms.service';
-import { AcknowledgeBody, AlarmIdParams, AlarmKpisQuery, AlarmListQuery, ShelveBody } from './dto/alarm-requests';
+import { type AlarmCommandResult, type AlarmEventView, type AlarmPage, AlarmsService, type BulkAcknowledgeResult } from './alarms.service';
+import { AcknowledgeBody, AcknowledgeManyBody, AlarmIdParams, AlarmKpisQuery, AlarmListQuery, ShelveBody } from './dto/alarm-requests';
 
 @ApiTags('alarms')
 @Controller('api/alarms')
@@ -38,6 +38,14 @@ export class AlarmsController {
   @ApiOperation({ summary: 'One alarm with its event trail' })
   get(@Param() p: AlarmIdParams): Promise<AlarmRecord & { events: AlarmEventView[] }> {
     return this.alarms.get(p.id);
+  }
+
+  @Post('ack')
+  @HttpCode(200)
+  @Roles('engineer')
+  @ApiOperation({ summary: 'Acknowledge many alarms (a flood): each on its own, with a result per alarm' })
+  ackMany(@Body() body: AcknowledgeManyBody, @CurrentPrincipal() who: Principal): Promise<BulkAcknowledgeResult> {
+    return this.alarms.acknowledgeMany(body.alarm_ids, who, body.comment);
   }
 
   @Post(':id/ack')

@@ -28,6 +28,13 @@ export interface AlarmCommandResult {
   message: string;
 }
 
+export interface BulkAcknowledgeResult {
+  /** How many this request acknowledged (not counting those acknowledged already). */
+  acknowledged: number;
+  failed: number;
+  results: { alarm_id: string; ok: boolean; changed: boolean; message: string; alarm: AlarmRecord | null }[];
+}
+
 export interface AlarmEventView {
   id: string;
   at: string;
@@ -235,6 +242,25 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
       }
       return { comment: text };
     });
+  }
+
+  /**
+   * A flood: many alarms acknowledged in one request, each in its own transaction (one that fails, e.g.
+   * needs a comment or is gone, does not hold back the others). The answer says what happened to each.
+   */
+  async acknowledgeMany(alarmIds: string[], principal: Principal, comment?: string | null): Promise<BulkAcknowledgeResult> {
+    this.requireEngineer(principal, 'acknowledge alarms');
+    const results: BulkAcknowledgeResult['results'] = [];
+    for (const id of new Set(alarmIds)) {
+      try {
+        const r = await this.acknowledge(id, principal, comment);
+        results.push({ alarm_id: id, ok: true, changed: r.changed, message: r.message, alarm: r.alarm });
+      } catch (err) {
+        if (!(err instanceof AlarmError)) throw err;
+        results.push({ alarm_id: id, ok: false, changed: false, message: err.message, alarm: null });
+      }
+    }
+    return { acknowledged: results.filter((r) => r.changed).length, failed: results.filter((r) => !r.ok).length, results };
   }
 
   async shelve(alarmId: string, principal: Principal, durationMinutes: number | undefined, reason: string | undefined): Promise<AlarmCommandResult> {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ALARM_STATES } from '@lm/protocol';
 import { MAX_SHELVE_MINUTES } from '../alarms.service';
 
@@ -40,6 +40,23 @@ export class AlarmListQuery {
 
 export class AcknowledgeBody {
   @ApiPropertyOptional({ description: 'Required when the alarm says comment_required', maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  comment?: string;
+}
+
+export const MAX_BULK_ALARMS = 500;
+
+export class AcknowledgeManyBody {
+  @ApiProperty({ description: 'Alarm ids (decimal strings)', type: [String], minItems: 1, maxItems: MAX_BULK_ALARMS })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BULK_ALARMS)
+  @Matches(/^[1-9]\d{0,17}$/, { each: true, message: 'alarm_ids must be positive integers' })
+  alarm_ids: string[];
+
+  @ApiPropertyOptional({ description: 'Applies to every alarm; required by those that say comment_required', maxLength: 1000 })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
