@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { AlarmRecord } from '@lm/protocol';
+import { AlarmsService } from '../../apps/api/src/alarms/alarms.service';
 import { waitFor } from '../support/waiting';
 import { signedInPage, startStack, type Stack } from './browser-harness';
 
@@ -105,4 +106,45 @@ describe('alarms in a real browser', () => {
     mkdirSync('docs/screenshots', { recursive: true });
     await engineer.screenshot({ path: 'docs/screenshots/alarms.png' });
   }, 30_000);
+
+  it('lets an engineer acknowledge a flood at once: what the filters show, a comment for those that need one', async () => {
+    // A flood on line 7: diameter beyond high (3 s) and high-high (1 s, comment required), in the past.
+    const alarms = stack.api.app.get(AlarmsService);
+    const t0 = Date.now() - 20_000;
+    const over = { body_temperatures: null, diameter: 75 * 1.07, line_speed: null, melt_pressure: null, screw_speed: null, msg_id: null };
+    alarms.evaluate('7', { ...over, time: new Date(t0) });
+    alarms.evaluate('7', { ...over, time: new Date(t0 + 3500) });
+    await alarms.whenIdle();
+    const line7 = async (): Promise<AlarmRecord[]> =>
+      ((await (await fetch(`${stack.api.httpUrl}/api/alarms?state=open&line=7`)).json()) as { items: AlarmRecord[] }).items.filter((a) => a.metric === 'diameter');
+    const raised = await line7();
+    expect(raised.map((a) => a.limit_kind).sort()).toEqual(['high', 'high_high']);
+
+    await engineer.goto(`${stack.dashboardUrl}/alarms`);
+    await engineer.selectOption('[data-testid="filter-line"]', '7');
+    const button = engineer.locator('[data-testid="bulk-ack-button"]');
+    await waitFor(async () => /Acknowledge [1-9]\d* shown/.test((await button.textContent()) ?? '') || undefined, 'the bulk button', 10_000);
+    expect(await engineer.locator('[data-testid="bulk-ack-comment"]').getAttribute('placeholder')).toMatch(/required by 1/);
+    // An operator never sees it.
+    await operator.goto(`${stack.dashboardUrl}/alarms`);
+    await operator.locator('[data-testid="active-alarms"]').waitFor({ timeout: 10_000 });
+    expect(await operator.locator('[data-testid="bulk-ack"]').count()).toBe(0);
+
+    // Without a comment: the high alarm goes, the high-high one says why it stays.
+    await button.click();
+    const outcome = engineer.locator('[data-testid="bulk-ack-outcome"]');
+    await waitFor(async () => /Acknowledged 1; 1 not: .*comment/i.test((await outcome.textContent()) ?? '') || undefined, 'a partial outcome', 10_000);
+    expect(await outcome.getAttribute('data-ok')).toBe('false');
+    // With one, the rest.
+    await engineer.fill('[data-testid="bulk-ack-comment"]', 'Die gap checked on line 7');
+    await button.click();
+    await waitFor(async () => ((await outcome.textContent()) === 'Acknowledged 1' ? true : undefined), 'the full outcome', 10_000);
+    expect(await outcome.getAttribute('data-ok')).toBe('true');
+    // By id: the simulator brings line 7 back inside its limits, so an alarm may also have closed meanwhile.
+    const after = await Promise.all(raised.map(async (a) => (await (await fetch(`${stack.api.httpUrl}/api/alarms/${a.id}`)).json()) as AlarmRecord));
+    expect(after.map((a) => a.acknowledged_by)).toEqual(['engineer', 'engineer']);
+    expect(after.find((a) => a.limit_kind === 'high_high')?.comment).toBe('Die gap checked on line 7');
+    // The page follows the stream: nothing unacknowledged is left on line 7, so the button is gone.
+    await waitFor(async () => ((await button.count()) === 0 ? true : undefined), 'no more to acknowledge', 10_000);
+  }, 60_000);
 });

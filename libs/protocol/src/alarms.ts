@@ -70,3 +70,11 @@ export interface AlarmRecord {
   /** Whether acknowledging it needs a comment (from its rule). */
   comment_required: boolean;
 }
+
+/** `POST /api/alarms/ack`: a flood acknowledged in one request, each alarm on its own. */
+export interface BulkAcknowledgeResult {
+  /** How many this request acknowledged (not counting those acknowledged already). */
+  acknowledged: number;
+  failed: number;
+  results: { alarm_id: string; ok: boolean; changed: boolean; message: string; alarm: AlarmRecord | null }[];
+}

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AlarmRecord } from '@lm/protocol';
+import type { AlarmRecord, BulkAcknowledgeResult } from '@lm/protocol';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { AlarmHttpFilter } from './alarm-http.filter';
 import type { AlarmKpis } from './alarm-kpis';
 import { AlarmKpisService } from './alarm-kpis.service';
-import { type AlarmCommandResult, type AlarmEventView, type AlarmPage, AlarmsService, type BulkAcknowledgeResult } from './alarms.service';
+import { type AlarmCommandResult, type AlarmEventView, type AlarmPage, AlarmsService } from './alarms.service';
 import { AcknowledgeBody, AcknowledgeManyBody, AlarmIdParams, AlarmKpisQuery, AlarmListQuery, ShelveBody } from './dto/alarm-requests';
 
 @ApiTags('alarms')

@@ -5,6 +5,7 @@ import {
   STALE_METRIC,
   type AlarmRecord,
   type AlarmState,
+  type BulkAcknowledgeResult,
   type LineState,
   type TelemetryReading,
 } from '@lm/protocol';
@@ -26,13 +27,6 @@ export interface AlarmCommandResult {
   changed: boolean;
   /** Truthful either way: "acknowledged" or "already acknowledged", "shelved" or "already shelved"... */
   message: string;
-}
-
-export interface BulkAcknowledgeResult {
-  /** How many this request acknowledged (not counting those acknowledged already). */
-  acknowledged: number;
-  failed: number;
-  results: { alarm_id: string; ok: boolean; changed: boolean; message: string; alarm: AlarmRecord | null }[];
 }
 
 export interface AlarmEventView {

@@ -1,11 +1,12 @@
 'use client';
 
 import { memo, useMemo, useState } from 'react';
-import type { AlarmRecord, AlarmSeverity } from '@lm/protocol';
+import type { AlarmRecord, AlarmSeverity, BulkAcknowledgeResult } from '@lm/protocol';
 import { byPriority, SEVERITIES_DESC, SEVERITY_RANK } from '../../lib/alarm-store';
+import { apiJson } from '../../lib/api';
 import { formatClock } from '../../lib/format';
 import { compareLineIds } from '../../lib/lines';
-import { useAlarms } from '../../lib/realtime-context';
+import { canCommand, useAlarms, useServices } from '../../lib/realtime-context';
 import { metricLabel, metricUnit, SeverityBadge, STATE_LABELS } from './severity';
 import styles from './alarms.module.css';
 
@@ -125,6 +126,7 @@ export const ActiveAlarmTable = memo(function ActiveAlarmTable({
           {rows.length} of {all.length}
         </span>
       </div>
+      <BulkAcknowledge shown={rows} />
       <div className={styles.tableWrap}>
         <table className={styles.table} data-testid="active-alarms">
           <thead>
@@ -160,6 +162,65 @@ export const ActiveAlarmTable = memo(function ActiveAlarmTable({
     </>
   );
 });
+
+const UNACKNOWLEDGED = new Set(['unacknowledged', 'rtn_unacknowledged']);
+
+/**
+ * A flood: every unacknowledged alarm the filters show, acknowledged in one request (engineers and
+ * admins). Alarms that need a comment get the one typed here; without it they stay, and the outcome
+ * says so. The table follows the live stream.
+ */
+function BulkAcknowledge({ shown }: { shown: AlarmRecord[] }) {
+  const { apiBase, auth } = useServices();
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const pending = shown.filter((a) => UNACKNOWLEDGED.has(a.state));
+  if (!canCommand(auth.session) || (pending.length === 0 && !outcome)) return null;
+  const needComment = pending.filter((a) => a.comment_required).length;
+
+  const acknowledge = (): void => {
+    if (!apiBase || pending.length === 0) return;
+    setBusy(true);
+    setOutcome(null);
+    const body = { alarm_ids: pending.slice(0, 500).map((a) => a.id), ...(comment.trim() ? { comment: comment.trim() } : {}) };
+    apiJson<BulkAcknowledgeResult>(apiBase, '/api/alarms/ack', auth.session?.token, { method: 'POST', body: JSON.stringify(body) })
+      .then((r) => {
+        const failed = r.results.filter((x) => !x.ok);
+        const why = failed.length ? `; ${failed.length} not: ${failed[0].message}` : '';
+        setOutcome({ ok: failed.length === 0, text: `Acknowledged ${r.acknowledged}${why}` });
+        if (failed.length === 0) setComment('');
+      })
+      .catch((err: unknown) => setOutcome({ ok: false, text: err instanceof Error ? err.message : String(err) }))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <div className={styles.bulk} data-testid="bulk-ack">
+      {pending.length > 0 ? (
+        <>
+          <input
+            type="text"
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            placeholder={needComment ? `Comment (required by ${needComment})` : 'Comment (optional)'}
+            maxLength={1000}
+            aria-label="Comment for the acknowledgement"
+            data-testid="bulk-ack-comment"
+          />
+          <button type="button" className={styles.primaryButton} disabled={busy} onClick={acknowledge} data-testid="bulk-ack-button">
+            {busy ? 'Acknowledging…' : `Acknowledge ${pending.length} shown`}
+          </button>
+        </>
+      ) : null}
+      {outcome ? (
+        <span className={styles.outcome} data-ok={outcome.ok} role="status" data-testid="bulk-ack-outcome">
+          {outcome.text}
+        </span>
+      ) : null}
+    </div>
+  );
+}
 
 // One row; memoised on the record object, which the store replaces only when the alarm changed.
 const AlarmRow = memo(function AlarmRow({
