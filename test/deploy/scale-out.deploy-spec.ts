@@ -208,6 +208,27 @@ describe('two api instances on one mosquitto, behind nginx', () => {
     expect(hs.map((h) => h.cluster.gaps)).toEqual([0, 0]);
   }, 150_000);
 
+  it('applies alarm rules edited through one instance on the other at once (not at its 30 s reload)', async () => {
+    const token = await login(a);
+    const rules = [
+      { metric: 'diameter', limit_kind: 'high', limit: 51.25, severity: 'medium', deadband: 0.2 },
+      { metric: 'data', limit_kind: 'stale', limit: 10, severity: 'high' },
+    ];
+    const put = await fetch(`http://127.0.0.1:${a.port}/api/lines/5/alarm-rules`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ rules }),
+    });
+    expect(put.status).toBe(200);
+    const limitsOn = async (api: ApiProcess): Promise<unknown> =>
+      ((await (await fetch(`http://127.0.0.1:${api.port}/api/lines/5`)).json()) as { limits: unknown }).limits;
+    await waitFor(
+      async () => JSON.stringify(await limitsOn(b)) === JSON.stringify([{ metric: 'diameter', limit_kind: 'high', limit: 51.25, severity: 'medium' }]) || undefined,
+      'the other instance to use the new rules',
+      5_000,
+    );
+  }, 20_000);
+
   it('ignores a broken peer message, and restarts its stream (1012) rather than hide a missed batch', async () => {
     const ws = await TestWsClient.connect(`ws://127.0.0.1:${a.port}/ws`);
     const connected = await ws.next((f) => f.type === 'connected', 'connected');

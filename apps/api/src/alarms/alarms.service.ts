@@ -155,6 +155,8 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     // With several instances, one evaluates each line; a line that moves here starts from the database.
     this.ownership.onOwnershipGained((lineIds) => this.enqueue(() => this.adopt(lineIds)));
+    // Rules edited through another instance apply here at once, not at the next periodic reload.
+    this.ownership.onRulesChangedElsewhere(() => this.enqueue(() => this.reloadRules()));
     if (this.config.alarms.checkIntervalMs > 0) {
       this.timer = setInterval(() => void this.tick(), this.config.alarms.checkIntervalMs);
       this.timer.unref();
@@ -345,6 +347,7 @@ export class AlarmsService implements OnApplicationBootstrap, OnModuleDestroy {
       });
     });
     await this.reloadRules();
+    this.ownership.announceRulesChanged();
     const enabled = new Set(next.filter((r) => r.enabled).map((r) => `${r.metric}/${r.kind}`));
     for (const a of await this.repo.openAlarms([lineId])) {
       if (!enabled.has(`${a.metric}/${a.limit_kind}`)) {

@@ -13,8 +13,11 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LinesService } from '../lines/lines.service';
 import { RealtimeService } from '../realtime/realtime.service';
 import {
+  CONTROL_TOPICS,
   PRESENCE_TOPICS,
   STREAM_TOPICS,
+  controlTopic,
+  parseControl,
   PeerSequences,
   parsePeerBatch,
   parsePresence,
@@ -74,6 +77,7 @@ export class ClusterService implements LineOwnership, OnApplicationBootstrap, Be
   private owned = new Map<string, boolean>();
   private readonly ownershipListeners: ((gained: string[]) => void)[] = [];
   private peerProductionData: PeerProductionDataHandler | null = null;
+  private readonly rulesListeners: (() => void)[] = [];
   private presenceTimer?: NodeJS.Timeout;
   private readonly stats = { batches_sent: 0, items_sent: 0, batches_received: 0, items_received: 0, dropped_items: 0, gaps: 0, bad_batches: 0, stream_restarts: 0 };
 
@@ -166,7 +170,7 @@ export class ClusterService implements LineOwnership, OnApplicationBootstrap, Be
       this.sequences.reset();
     }
     this.connectedOnce = true;
-    client.subscribe([STREAM_TOPICS, PRESENCE_TOPICS], { qos: 1 }, (err) => {
+    client.subscribe([STREAM_TOPICS, PRESENCE_TOPICS, CONTROL_TOPICS], { qos: 1 }, (err) => {
       if (err) {
         this.logger.error(`Peer stream subscription failed: ${err.message}`);
         return;
@@ -193,6 +197,7 @@ export class ClusterService implements LineOwnership, OnApplicationBootstrap, Be
 
   private onMessage(topic: string, payload: Buffer, retained: boolean): void {
     if (topic.startsWith('line-monitor/instances/')) return this.onPresence(topic, payload, retained);
+    if (topic.startsWith('line-monitor/control/')) return this.onControl(payload);
     const batch = parsePeerBatch(payload);
     if (!batch) {
       this.stats.bad_batches++;
@@ -221,6 +226,26 @@ export class ClusterService implements LineOwnership, OnApplicationBootstrap, Be
     else this.presences.set(key, { id, at: retained ? p.at : Math.max(p.at, Date.now()) });
     if (this.members === null && id === this.instanceId && boot === this.boot && p) this.members = [];
     this.membershipChanged();
+  }
+
+  // ---------- announcements ----------
+
+  announceRulesChanged(): void {
+    this.client?.publishAsync(controlTopic(this.instanceId), JSON.stringify({ from: this.instanceId, kind: 'rules_changed' }), { qos: 1 }).catch(() => undefined);
+  }
+
+  onRulesChangedElsewhere(listener: () => void): void {
+    this.rulesListeners.push(listener);
+  }
+
+  private onControl(payload: Buffer): void {
+    const c = parseControl(payload);
+    if (!c) {
+      this.stats.bad_batches++;
+      return;
+    }
+    if (c.from === this.instanceId) return;
+    if (c.kind === 'rules_changed') for (const l of this.rulesListeners) l();
   }
 
   // ---------- ownership ----------

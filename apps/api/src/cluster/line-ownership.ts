@@ -1,8 +1,14 @@
-/** Which instance evaluates the alarms of a line (cluster/cluster.service.ts); alone, every line is ours. */
+/**
+ * What the alarms need from the other instances (cluster/cluster.service.ts): which instance evaluates
+ * the alarms of a line (alone, every line is ours), and word that the rules changed elsewhere.
+ */
 export interface LineOwnership {
   owns(lineId: string): boolean;
   /** Lines that have just become ours (their alarm state is reloaded from the database). */
   onOwnershipGained(listener: (lineIds: string[]) => void): void;
+  /** Tells the other instances that the alarm rules changed (they reload them at once). */
+  announceRulesChanged(): void;
+  onRulesChangedElsewhere(listener: () => void): void;
 }
 
 export const LINE_OWNERSHIP = Symbol('LINE_OWNERSHIP');
@@ -11,4 +17,6 @@ export const LINE_OWNERSHIP = Symbol('LINE_OWNERSHIP');
 export const soleInstance: LineOwnership = {
   owns: () => true,
   onOwnershipGained: () => undefined,
+  announceRulesChanged: () => undefined,
+  onRulesChangedElsewhere: () => undefined,
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { PeerSequences, parsePeerBatch, parsePresence } from './peer-stream';
+import { PeerSequences, parseControl, parsePeerBatch, parsePresence } from './peer-stream';
 
 describe('parsePeerBatch', () => {
   it('takes a batch of stream messages', () => {
@@ -22,6 +22,14 @@ describe('parsePresence', () => {
   it('reads a presence and treats an empty payload (a cleared retained message) as gone', () => {
     expect(parsePresence(Buffer.from(JSON.stringify({ id: 'api-1', boot: 'x', at: 5 })))).toEqual({ id: 'api-1', boot: 'x', at: 5 });
     expect(parsePresence(Buffer.alloc(0))).toBeNull();
+  });
+});
+
+describe('parseControl', () => {
+  it('takes a known announcement and nothing else', () => {
+    expect(parseControl(Buffer.from(JSON.stringify({ from: 'api-1', kind: 'rules_changed' })))).toEqual({ from: 'api-1', kind: 'rules_changed' });
+    expect(parseControl(Buffer.from(JSON.stringify({ from: 'api-1', kind: 'drop_everything' })))).toBeNull();
+    expect(parseControl(Buffer.from('{'))).toBeNull();
   });
 });
 

@@ -9,6 +9,20 @@ export const streamTopic = (instanceId: string): string => `${PEER_TOPIC_PREFIX}
 export const STREAM_TOPICS = `${PEER_TOPIC_PREFIX}/stream/+`;
 export const presenceTopic = (instanceId: string, boot: string): string => `${PEER_TOPIC_PREFIX}/instances/${instanceId}/${boot}`;
 export const PRESENCE_TOPICS = `${PEER_TOPIC_PREFIX}/instances/+/+`;
+/** Announcements between instances, e.g. `{"from": "api-1", "kind": "rules_changed"}`. */
+export const controlTopic = (instanceId: string): string => `${PEER_TOPIC_PREFIX}/control/${instanceId}`;
+export const CONTROL_TOPICS = `${PEER_TOPIC_PREFIX}/control/+`;
+export const CONTROL_KINDS = ['rules_changed'] as const;
+export type ControlKind = (typeof CONTROL_KINDS)[number];
+
+export function parseControl(payload: Buffer): { from: string; kind: ControlKind } | null {
+  try {
+    const v = JSON.parse(payload.toString('utf8')) as { from?: unknown; kind?: unknown };
+    return typeof v.from === 'string' && (CONTROL_KINDS as readonly unknown[]).includes(v.kind) ? { from: v.from, kind: v.kind as ControlKind } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** One committed stream message: type, line, timestamp, data (what RealtimeService.publish takes). */
 export type PeerItem = [type: StreamType, lineId: string | null, timestamp: string, data: unknown];
