@@ -147,4 +147,33 @@ describe('alarms in a real browser', () => {
     // The page follows the stream: nothing unacknowledged is left on line 7, so the button is gone.
     await waitFor(async () => ((await button.count()) === 0 ? true : undefined), 'no more to acknowledge', 10_000);
   }, 60_000);
+
+  it('lets an engineer shelve an alarm with a reason and unshelve it; the operator sees both', async () => {
+    // Line 3's melt pressure (the simulator's blocked screen pack) stays beyond its high limit.
+    const open = ((await (await fetch(`${stack.api.httpUrl}/api/alarms?state=open&line=3`)).json()) as { items: AlarmRecord[] }).items;
+    const target = open.find((a) => a.state !== 'shelved' && a.id !== critical.id) ?? open.find((a) => a.state !== 'shelved')!;
+    expect(target).toBeDefined();
+    await engineer.goto(`${stack.dashboardUrl}/alarms?id=${target.id}`);
+    await engineer.locator(`[data-testid="alarm-detail"][data-alarm-id="${target.id}"]`).waitFor({ timeout: 10_000 });
+    await operator.goto(`${stack.dashboardUrl}/alarms`);
+    const operatorRow = operator.locator(`[data-testid="alarm-row-${target.id}"]`);
+    await operatorRow.waitFor({ timeout: 10_000 });
+
+    const shelve = engineer.locator('[data-testid="shelve-button"]');
+    expect(await shelve.isDisabled()).toBe(true); // no reason yet
+    await engineer.fill('[data-testid="shelve-reason"]', 'Screen pack change scheduled at 14:00');
+    await engineer.selectOption('[data-testid="shelve-minutes"]', '60');
+    await shelve.click();
+    await engineer.locator(`[data-testid="alarm-row-${target.id}"][data-state="shelved"]`).waitFor({ timeout: 5_000 });
+    await operator.locator(`[data-testid="alarm-row-${target.id}"][data-state="shelved"]`).waitFor({ timeout: 5_000 });
+    const shelved = (await (await fetch(`${stack.api.httpUrl}/api/alarms/${target.id}`)).json()) as AlarmRecord;
+    expect(shelved).toMatchObject({ state: 'shelved', shelved_by: 'engineer', shelve_reason: 'Screen pack change scheduled at 14:00' });
+    const minutes = (Date.parse(shelved.shelved_until!) - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(55);
+    expect(minutes).toBeLessThanOrEqual(60);
+
+    await engineer.locator('[data-testid="unshelve-button"]').click();
+    await operator.locator(`[data-testid="alarm-row-${target.id}"]:not([data-state="shelved"])`).waitFor({ timeout: 5_000 });
+    expect(await operatorRow.getAttribute('data-state')).toMatch(/unacknowledged|acknowledged/);
+  }, 40_000);
 });

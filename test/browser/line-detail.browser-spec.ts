@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { startTestApi } from '../support/api';
@@ -84,6 +84,18 @@ describe('line detail trends in a real browser', () => {
     mkdirSync('docs/screenshots', { recursive: true });
     await page.screenshot({ path: 'docs/screenshots/line-detail.png' });
   }, 40_000);
+
+  it('downloads the shown range as CSV: the rows the api stored for it, in the browser\'s time zone', async () => {
+    // The 30 s view of the previous test, following live.
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.locator('[data-testid="export-csv"]').click()]);
+    expect(download.suggestedFilename()).toMatch(/^line-2.*\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^time,/);
+    // About 30 s at 10 Hz, each row of line 2 with a zoned ISO time.
+    expect(csv.length - 1).toBeGreaterThan(200);
+    for (const row of csv.slice(1, 20)) expect(row).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d),/);
+    expect(await page.locator('[data-testid="export-status"]').textContent()).toMatch(/^Saved line-2/);
+  }, 30_000);
 
   it('re-queries at the right resolution when zoomed from an hour to a week and back, and by dragging', async () => {
     const width = await page
