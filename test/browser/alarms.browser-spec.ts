@@ -148,7 +148,7 @@ describe('alarms in a real browser', () => {
     await waitFor(async () => ((await button.count()) === 0 ? true : undefined), 'no more to acknowledge', 10_000);
   }, 60_000);
 
-  it('lets an engineer shelve an alarm with a reason and unshelve it; the operator sees both', async () => {
+  it('lets an engineer shelve an alarm with a reason and unshelve it; the operator sees both, and in the bell', async () => {
     // Line 3's melt pressure (the simulator's blocked screen pack) stays beyond its high limit.
     const open = ((await (await fetch(`${stack.api.httpUrl}/api/alarms?state=open&line=3`)).json()) as { items: AlarmRecord[] }).items;
     const target = open.find((a) => a.state !== 'shelved' && a.id !== critical.id) ?? open.find((a) => a.state !== 'shelved')!;
@@ -175,5 +175,16 @@ describe('alarms in a real browser', () => {
     await engineer.locator('[data-testid="unshelve-button"]').click();
     await operator.locator(`[data-testid="alarm-row-${target.id}"]:not([data-state="shelved"])`).waitFor({ timeout: 5_000 });
     expect(await operatorRow.getAttribute('data-state')).toMatch(/unacknowledged|acknowledged/);
+
+    // The operator's bell counted both changes; its list names them and links to the alarm.
+    const bell = operator.locator('[data-testid="bell"]');
+    await waitFor(async () => (Number(await bell.getAttribute('data-unread')) >= 2 ? true : undefined), 'the bell to count the changes', 5_000);
+    await bell.click();
+    const entry = operator.locator(`[role="dialog"] a[href="/alarms?id=${target.id}"]`);
+    await waitFor(async () => ((await entry.count()) >= 2 ? true : undefined), 'the shelve and unshelve entries', 5_000);
+    expect(await entry.first().textContent()).toMatch(/^Line 3 /);
+    await operator.locator('[data-testid="bell-read-all"]').click();
+    await waitFor(async () => ((await bell.getAttribute('data-unread')) === '0' ? true : undefined), 'all read', 5_000);
+    expect(await operator.locator('[data-testid="bell-count"]').count()).toBe(0);
   }, 40_000);
 });
