@@ -9,6 +9,9 @@ import { metricValue, type LiveFeed, type LiveReading } from '../../lib/live-fee
 import { formatNumber, NO_VALUE } from '../../lib/format';
 import styles from './line.module.css';
 
+/** After a hole in the stream, history is queried again after these delays (late backfill). */
+const GAP_REQUERY_MS = [3_000, 10_000];
+
 /** A limit line drawn across the plot. */
 export interface ChartLimit {
   value: number;
@@ -271,7 +274,17 @@ export const TrendChart = memo(function TrendChart(props: Props) {
   // Live readings, appended per frame while following; the window slides even when the line is silent.
   useEffect(() => {
     if (!feed) return;
-    const offGap = feed.onGap(() => setReload((n) => n + 1));
+    // A hole the stream could not replay: re-query now, and again as devices that were cut off too
+    // send what they buffered (backfill is stored, never streamed, and may land after the first query).
+    const later: ReturnType<typeof setTimeout>[] = [];
+    const offGapListener = feed.onGap(() => {
+      setReload((n) => n + 1);
+      for (const ms of GAP_REQUERY_MS) later.push(setTimeout(() => setReload((n) => n + 1), ms));
+    });
+    const offGap = (): void => {
+      offGapListener();
+      for (const t of later) clearTimeout(t);
+    };
     if (!following) return offGap;
     const offLive = feed.onReadings((batch) => {
       const s = series.current;
