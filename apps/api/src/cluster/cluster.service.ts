@@ -79,7 +79,7 @@ export class ClusterService implements LineOwnership, OnApplicationBootstrap, Be
   private peerProductionData: PeerProductionDataHandler | null = null;
   private readonly rulesListeners: (() => void)[] = [];
   private presenceTimer?: NodeJS.Timeout;
-  private readonly stats = { batches_sent: 0, items_sent: 0, batches_received: 0, items_received: 0, dropped_items: 0, gaps: 0, bad_batches: 0, stream_restarts: 0 };
+  private readonly stats = { batches_sent: 0, items_sent: 0, batches_received: 0, items_received: 0, dropped_items: 0, gaps: 0, bad_messages: 0, stream_restarts: 0 };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -200,7 +200,7 @@ export class ClusterService implements LineOwnership, OnApplicationBootstrap, Be
     if (topic.startsWith('line-monitor/control/')) return this.onControl(payload);
     const batch = parsePeerBatch(payload);
     if (!batch) {
-      this.stats.bad_batches++;
+      this.stats.bad_messages++;
       return;
     }
     if (batch.from === this.instanceId) return;
@@ -241,7 +241,7 @@ export class ClusterService implements LineOwnership, OnApplicationBootstrap, Be
   private onControl(payload: Buffer): void {
     const c = parseControl(payload);
     if (!c) {
-      this.stats.bad_batches++;
+      this.stats.bad_messages++;
       return;
     }
     if (c.from === this.instanceId) return;

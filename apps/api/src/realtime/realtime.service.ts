@@ -175,10 +175,9 @@ export class RealtimeService implements OnModuleInit, OnModuleDestroy, BeforeApp
 
   /** Saves epoch, seq and the replay ring for the next start of this instance (graceful shutdown only). */
   async saveStream(): Promise<void> {
-    if (this.saved) return;
-    this.saved = true;
     // Nothing to save for a start that could not continue it (the stale row is taken at that start).
-    if (this.cannotContinue()) return;
+    if (this.saved || this.cannotContinue()) return;
+    this.saved = true;
     const state = toSaved({ epoch: this._epoch, seq: this.seq, entries: this.ring.entries() });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${SAVE_TIMEOUT_MS} ms`)), SAVE_TIMEOUT_MS)));
