@@ -25,6 +25,7 @@ export function createLiveFeed(client: RealtimeClient, lineId: string): LiveFeed
   const gapListeners = new Set<() => void>();
   let pending: LiveReading[] = [];
   let frame = 0;
+  let away = false;
   const flush = (): void => {
     frame = 0;
     const batch = pending;
@@ -40,8 +41,16 @@ export function createLiveFeed(client: RealtimeClient, lineId: string): LiveFeed
       if (!frame) frame = document.hidden ? (setTimeout(flush, 250) as unknown as number) : requestAnimationFrame(flush);
     }),
     client.on('state', (change) => {
-      // `resumed` means the missed messages were replayed; any other way back to live may have a hole.
-      if (change.state === 'live' && change.previous !== 'connecting' && change.reason !== 'resumed') for (const g of gapListeners) g();
+      // Back to live after having lost the connection: `resumed` means the missed messages were
+      // replayed; any other way back (a new stream, or live on `connected` before the resume answer)
+      // may have a hole. Keyed on having been away, not on the previous state, which depends on timing.
+      if (change.state !== 'live') {
+        if (change.state === 'reconnecting' || change.state === 'offline' || change.state === 'fallback') away = true;
+        return;
+      }
+      if (!away) return;
+      away = false;
+      if (change.reason !== 'resumed') for (const g of gapListeners) g();
     }),
   ];
   return {
